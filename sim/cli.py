@@ -1,0 +1,129 @@
+"""The ``trustmarket`` command line.
+
+Each sub-command lives in a function ``cmd_<name>(args) -> int`` registered in
+:data:`COMMANDS` with the function that adds its arguments; modules of later
+capabilities (verification, claims, sweeps, the app) register theirs the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sim.validation import ScenarioError
+
+HEADLINE = Path(__file__).resolve().parent.parent / "scenarios" / "bribery_vs_trust.toml"
+
+
+def default_scenario() -> Path:
+    """The headline scenario shipped in ``scenarios/``."""
+    return HEADLINE
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", nargs="?", type=Path, default=None,
+                   help="scenario TOML file (default: scenarios/bribery_vs_trust.toml)")
+    p.add_argument("--replications", "-r", type=positive_int, help="override run.replications")
+    p.add_argument("--seed", "-s", type=int, help="override run.seed (the root seed)")
+    p.add_argument("--steps", type=positive_int, help="override run.steps")
+    p.add_argument("--out", "-o", type=Path, default=Path("results"),
+                   help="output directory (default: ./results)")
+    p.add_argument("--workers", "-w", type=positive_int, default=1, help="worker processes")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario's replications, print the comparison, write tables and figures."""
+    from sim.experiment import run
+    from sim.report import format_summary, write_results
+    from sim.scenario import load_scenario
+
+    path = args.scenario or default_scenario()
+    scenario = load_scenario(path)
+    overrides = {k: v for k, v in (("run.replications", args.replications),
+                                   ("run.seed", args.seed), ("run.steps", args.steps))
+                 if v is not None}
+    if overrides:
+        scenario = scenario.with_overrides(overrides)
+    results = run(scenario, workers=args.workers, progress=not args.quiet)
+    print(f"\n{scenario.name}: {scenario.run.replications} replications x "
+          f"{scenario.run.steps} steps ({scenario.run.steps / scenario.market.steps_per_year:g}"
+          f" years), {scenario.capacity} customers, root seed {scenario.run.seed}\n")
+    print(format_summary(results.summary(), results.crossovers()))
+    written = write_results(results, args.out, command=sys.argv)
+    print(f"\nwrote {len(written)} files to {args.out}/: "
+          + ", ".join(p.name for p in written))
+    return 0
+
+
+def _add_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", type=Path, help="scenario TOML files")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check scenario files without running them; exit 1 if any is invalid."""
+    from sim.scenario import load_scenario
+
+    failed = 0
+    for path in args.files:
+        try:
+            s = load_scenario(path)
+        except ScenarioError as exc:
+            failed += 1
+            print(exc, file=sys.stderr)
+        else:
+            print(f"{path}: ok ({s.name}: {s.n_firms} firms, {s.capacity} customers, "
+                  f"{s.run.steps} steps)")
+    return 1 if failed else 0
+
+
+#: name -> (help, add_arguments, handler)
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
+                          Callable[[argparse.Namespace], int]]] = {
+    "run": ("run a scenario and compare the firms' long-run profit", _add_run, cmd_run),
+    "validate": ("check scenario files without running them", _add_validate, cmd_validate),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered sub-command."""
+    from sim import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="trustmarket",
+        description="Agent-based market simulator: customer satisfaction, trust, and "
+                    "discount bribery vs trust building.")
+    parser.add_argument("--version", action="version", version=f"trustmarket {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, add_arguments, handler) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=handler.__doc__)
+        add_arguments(p)
+        p.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``trustmarket`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""The experiment boundary: ``run(scenario) -> Results``.
+
+Replication ``r`` of a scenario with root seed ``s`` always uses
+``SeedSequence(s, spawn_key=(r,))`` — the r-th child of ``SeedSequence(s).spawn`` — so a
+replication's result does not depend on how many replications run, in which order, or on
+how many workers. Sweeps and executors call :func:`run_replication` or :func:`run` and never
+reach inside the model.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.metrics import STOCK_METRICS
+from sim.model import MarketModel
+from sim.scenario import CHURN_CAUSES, Scenario
+
+
+@dataclass
+class Replication:
+    """The time series of one replication, with the seed that produced it."""
+
+    replication: int
+    seed_entropy: int
+    spawn_key: tuple[int, ...]
+    firms: pd.DataFrame
+    market: pd.DataFrame
+
+
+def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
+    """The seed of replication ``replication`` under root seed ``root_seed``."""
+    return np.random.SeedSequence(root_seed, spawn_key=(replication,))
+
+
+def run_replication(scenario: Scenario, replication: int, root_seed: int | None = None,
+                    steps: int | None = None) -> Replication:
+    """Build and run one replication of ``scenario`` for ``steps`` (default ``run.steps``)."""
+    root = scenario.run.seed if root_seed is None else root_seed
+    seed = replication_seed(root, replication)
+    model = MarketModel(scenario, seed=seed)
+    for _ in range(scenario.run.steps if steps is None else steps):
+        model.step()
+    firms = model.firm_timeseries()
+    market = model.market_timeseries()
+    for df in (firms, market):
+        df.insert(0, "replication", replication)
+    return Replication(replication, seed.entropy, tuple(seed.spawn_key), firms, market)
+
+
+@dataclass
+class Results:
+    """All replications of one scenario, and the statistics reported on them."""
+
+    scenario: Scenario
+    replications: list[Replication] = field(default_factory=list)
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Firm metrics: one row per replication, step and firm."""
+        return pd.concat([r.firms for r in self.replications], ignore_index=True)
+
+    @property
+    def market_timeseries(self) -> pd.DataFrame:
+        """Market metrics: one row per replication and step."""
+        return pd.concat([r.market for r in self.replications], ignore_index=True)
+
+    def seeds(self) -> pd.DataFrame:
+        """The seed of every replication (entropy and spawn key), to rerun any of them."""
+        return pd.DataFrame({
+            "replication": [r.replication for r in self.replications],
+            "seed_entropy": [r.seed_entropy for r in self.replications],
+            "spawn_key": [" ".join(map(str, r.spawn_key)) for r in self.replications],
+        })
+
+    def per_replication(self) -> pd.DataFrame:
+        """One row per replication and firm: totals of flows, final values of stocks."""
+        ts = self.timeseries
+        keys = ["replication", "firm", "strategy"]
+        flows = [c for c in ts.columns if c not in [*keys, "step"] and c not in STOCK_METRICS
+                 and not c.startswith(("mean_", "satisfied_churn_share"))]
+        totals = ts.groupby(keys, sort=False)[flows].sum()
+        last = ts[ts["step"] == ts["step"].max()].set_index(keys)[list(STOCK_METRICS)]
+        out = totals.join(last).reset_index()
+        exposure = ts.groupby(keys, sort=False)["active_customers"].sum().to_numpy()
+        out["churn_rate"] = out["churned"].to_numpy() / np.maximum(exposure, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["satisfied_churn_share"] = out["satisfied_churners"] / out["churned"]
+        return out
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """One row per firm: means over replications with confidence intervals.
+
+        Columns include ``firm``, ``strategy``, ``cumulative_profit_mean``,
+        ``cumulative_profit_ci_low``/``_high``, ``npv_mean`` (and CI), the final customers
+        per trust stage, ``churn_rate`` (share of active customers lost per step),
+        acquisition, discount and deadweight spend, and churn by cause.
+        """
+        per = self.per_replication()
+        rows = []
+        for (firm, strategy), g in per.groupby(["firm", "strategy"], sort=False):
+            row: dict[str, object] = {"firm": firm, "strategy": strategy,
+                                      "replications": len(g)}
+            for metric in ("cumulative_profit", "npv"):
+                mean, low, high = mean_ci(g[metric].to_numpy(), confidence)
+                row |= {f"{metric}_mean": mean, f"{metric}_ci_low": low,
+                        f"{metric}_ci_high": high}
+            for metric in ("churn_rate", "satisfied_churn_share", "active_customers",
+                           "stage_none", "stage_cognitive", "stage_emotional",
+                           "stage_behavioural", "acquisition_cost", "discount_cost",
+                           "points_cost", "service_cost", "deadweight_discount", "revenue",
+                           "new_customers", "churned",
+                           *(f"churn_{c}" for c in CHURN_CAUSES)):
+                row[metric] = float(np.nanmean(g[metric].to_numpy(dtype=float)))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def crossovers(self, confidence: float = 0.95) -> pd.DataFrame:
+        """For each ordered pair of firms, when the second's cumulative profit overtakes the
+        first's for good: per-replication crossover steps summarised as mean and CI.
+
+        Only pairs where the challenger ends ahead in at least one replication are listed;
+        ``crossed`` counts the replications in which it overtook.
+        """
+        ts = self.timeseries
+        wide = ts.pivot_table(index=["replication", "step"], columns="firm",
+                              values="cumulative_profit")
+        firms = list(dict.fromkeys(ts["firm"]))
+        rows = []
+        for leader in firms:
+            for challenger in firms:
+                if leader == challenger:
+                    continue
+                steps = []
+                for _, g in wide.groupby(level="replication"):
+                    diff = (g[challenger] - g[leader]).to_numpy()
+                    steps.append(crossover_step(diff, g.index.get_level_values("step")))
+                crossed = np.array([s for s in steps if s is not None], dtype=float)
+                if crossed.size == 0:
+                    continue
+                mean, low, high = mean_ci(crossed, confidence)
+                rows.append({"leader": leader, "challenger": challenger,
+                             "crossed": crossed.size, "replications": len(steps),
+                             "crossover_step_mean": mean, "crossover_step_ci_low": low,
+                             "crossover_step_ci_high": high})
+        return pd.DataFrame(rows, columns=["leader", "challenger", "crossed", "replications",
+                                           "crossover_step_mean", "crossover_step_ci_low",
+                                           "crossover_step_ci_high"])
+
+
+def crossover_step(diff: np.ndarray, steps: Sequence[int]) -> int | None:
+    """First step from which ``diff`` (challenger minus leader) stays positive, provided it
+    was not positive at some earlier step; ``None`` if the challenger never overtakes."""
+    diff = np.asarray(diff)
+    if diff.size == 0 or diff[-1] <= 0:
+        return None
+    behind = np.flatnonzero(diff <= 0)
+    if behind.size == 0:
+        return None  # ahead from the start: nothing was overtaken
+    return int(steps[behind[-1] + 1])
+
+
+def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean with a Student-t confidence interval (the interval is the mean itself for n=1)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return (np.nan, np.nan, np.nan)
+    mean = float(values.mean())
+    if values.size < 2:
+        return (mean, mean, mean)
+    half = stats.t.ppf(0.5 + confidence / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(
+        values.size)
+    return (mean, float(mean - half), float(mean + half))
+
+
+def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
+        workers: int = 1, progress: bool = False) -> Results:
+    """Run the scenario's replications and return them with their statistics.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    replications, seed
+        Override ``run.replications`` and ``run.seed``.
+    workers
+        Worker processes; results are identical for any number.
+    progress
+        Show a progress bar on standard error.
+    """
+    n = scenario.run.replications if replications is None else replications
+    root = scenario.run.seed if seed is None else seed
+    results = Results(scenario)
+    for rep in _progress(_replications(scenario, range(n), root, workers), n, progress,
+                         scenario.name):
+        results.replications.append(rep)
+    results.replications.sort(key=lambda r: r.replication)
+    return results
+
+
+def _replications(scenario: Scenario, indices: Iterable[int], root: int,
+                  workers: int) -> Iterable[Replication]:
+    if workers <= 1:
+        for i in indices:
+            yield run_replication(scenario, i, root)
+        return
+    # Mesa switches multiprocessing to "spawn"; be explicit so behaviour does not depend on it.
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(run_replication, scenario, i, root) for i in indices]
+        for fut in cf.as_completed(futures):
+            yield fut.result()
+
+
+def _progress(items: Iterable[Replication], total: int, show: bool,
+              label: str) -> Iterable[Replication]:
+    if not show:
+        yield from items
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(items, total=total, desc=label, unit="rep")

@@ -1,0 +1,88 @@
+"""Firms: Mesa agents holding levers and accounts.
+
+Seed ideas: firms choose between *discount bribery* (price cuts, points, heavy
+acquisition advertising, little service) and *trust building* (training, quality,
+personalisation, timely service and recovery, honest claims, maybe a price premium).
+Both are just lever settings; a firm keeps full accounts either way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.metrics import FIRM_METRICS
+from sim.rules.pricing import promotion_active
+from sim.scenario import FirmSpec, Levers
+
+if TYPE_CHECKING:
+    from sim.model import MarketModel
+
+
+class Firm(mesa.Agent):
+    """A firm with its levers, this step's prices and its accounts.
+
+    Attributes
+    ----------
+    index : position of the firm in the customer arrays' firm axis.
+    spec : the scenario's description of the firm.
+    levers : the lever values in force (they may move during a run).
+    metrics : this step's values of every :data:`sim.metrics.FIRM_METRICS` name.
+    """
+
+    def __init__(self, model: MarketModel, index: int, spec: FirmSpec):
+        super().__init__(model)
+        self.index = index
+        self.spec = spec
+        self.name = spec.name
+        self.strategy = spec.strategy
+        self.levers: Levers = spec.levers
+        self.discount_depth = spec.levers.discount_depth
+        self.cumulative_profit = 0.0
+        self.npv = 0.0
+        self.metrics: dict[str, float] = dict.fromkeys(FIRM_METRICS, 0.0)
+
+    def set_lever(self, name: str, value: float) -> None:
+        """Change one lever (validated by the Levers record's own rules)."""
+        self.levers = dataclasses.replace(self.levers, **{name: value})
+        if name == "discount_depth":
+            self.discount_depth = value
+
+    def respond_to_rivals(self, rival_depths: list[float], response: float) -> None:
+        """Move the discount depth a share ``response`` toward a rival's deeper promotion.
+
+        Seed idea: long-term promotion becomes a *disguised price war* when competitors
+        answer each other's prices; the war is not scripted, it emerges from this rule.
+        """
+        deepest = max(rival_depths, default=0.0)
+        if response > 0 and deepest > self.discount_depth:
+            self.discount_depth = min(0.95, self.discount_depth
+                                      + response * (deepest - self.discount_depth))
+
+    def promotion_depth(self, step: int) -> float:
+        """Discount depth in force at ``step`` under the promotion schedule (0 if off)."""
+        lv = self.levers
+        on = promotion_active(step, lv.discount_period, lv.discount_duration)
+        return self.discount_depth if on else 0.0
+
+    def book(self, flows: dict[str, float], discount_factor: float) -> None:
+        """Record this step's flows and update profit, cumulative profit and NPV."""
+        costs = ("cost_of_goods", "points_cost", "acquisition_cost", "service_cost",
+                 "serving_cost", "recovery_cost")
+        profit = flows["revenue"] - sum(flows[c] for c in costs)
+        self.cumulative_profit += profit
+        self.npv += profit * discount_factor
+        self.metrics.update(flows)
+        self.metrics.update(profit=profit, cumulative_profit=self.cumulative_profit,
+                            npv=self.npv)
+
+    def step(self) -> None:
+        """Firms act through the model's ordered phases; a plain step does nothing."""
+
+
+def lever_array(firms: list[Firm], name: str) -> np.ndarray:
+    """One lever of every firm as an array in firm-index order."""
+    return np.array([getattr(f.levers, name) for f in firms], dtype=np.float64)

@@ -1,0 +1,132 @@
+"""The social graph word of mouth travels on, as compact CSR arrays.
+
+Graphs come from networkx generators chosen by name (seeded from the model's random
+generator, never networkx's global one) or from an edge-list / GraphML file. They are
+converted once to ``(indptr, indices)`` arrays; the rules only ever see those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from sim.scenario import NetworkSpec, Scenario, graph_path
+from sim.validation import Problem, ScenarioError
+
+
+@dataclass(frozen=True)
+class Graph:
+    """An undirected graph in compressed sparse row form.
+
+    ``indices[indptr[i]:indptr[i + 1]]`` are the neighbours of node ``i``.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.indptr) - 1
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of neighbours of each node."""
+        return np.diff(self.indptr)
+
+    def neighbours(self, node: int) -> np.ndarray:
+        """Neighbours of one node."""
+        return self.indices[self.indptr[node]:self.indptr[node + 1]]
+
+    def to_networkx(self) -> nx.Graph:
+        """The same graph as a networkx Graph (for display and analysis)."""
+        g = nx.Graph()
+        g.add_nodes_from(range(self.n_nodes))
+        src = np.repeat(np.arange(self.n_nodes), self.degree)
+        g.add_edges_from(zip(src.tolist(), self.indices.tolist(), strict=False))
+        return g
+
+
+def from_edges(n_nodes: int, edges: np.ndarray) -> Graph:
+    """Build a symmetric CSR graph from an ``(m, 2)`` array of undirected edges.
+
+    Self-loops and duplicate edges are dropped. O(m log m).
+    """
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    both = np.concatenate([edges, edges[:, ::-1]])
+    key = np.unique(both[:, 0] * n_nodes + both[:, 1])
+    src, dst = np.divmod(key, n_nodes)
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
+    index_type = np.int32 if n_nodes < 2**31 else np.int64
+    return Graph(indptr=indptr, indices=dst.astype(index_type))
+
+
+def from_networkx(g: nx.Graph) -> Graph:
+    """Convert a networkx graph, numbering nodes in their iteration order."""
+    index = {node: i for i, node in enumerate(g.nodes())}
+    edges = np.array([(index[u], index[v]) for u, v in g.edges()], dtype=np.int64)
+    return from_edges(len(index), edges)
+
+
+def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:
+    """Build the named networkx generator's graph on ``n_nodes`` nodes.
+
+    Parameters
+    ----------
+    spec
+        The network table of the scenario (``kind``, ``mean_degree``, ...).
+    n_nodes
+        Number of customers (everyone who is ever in the market).
+    seed
+        Integer seed drawn from the model's generator and passed on to networkx.
+    """
+    k = spec.mean_degree
+    if n_nodes <= 1 or spec.kind == "empty" or k == 0:
+        return Graph(np.zeros(n_nodes + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+    if spec.kind == "watts_strogatz":
+        g = nx.watts_strogatz_graph(n_nodes, k, spec.rewire_probability, seed=seed)
+    elif spec.kind == "barabasi_albert":
+        g = nx.barabasi_albert_graph(n_nodes, max(1, k // 2), seed=seed)
+    elif spec.kind == "erdos_renyi":
+        g = nx.fast_gnp_random_graph(n_nodes, k / (n_nodes - 1), seed=seed)
+    elif spec.kind == "complete":
+        g = nx.complete_graph(n_nodes)
+    else:
+        raise ValueError(f"unknown generator {spec.kind!r}")
+    return from_edges(n_nodes, np.array(g.edges(), dtype=np.int64).reshape(-1, 2))
+
+
+def read_graph_file(path: Path, fmt: str = "auto") -> nx.Graph:
+    """Read an edge-list or GraphML file, with an error that names the file."""
+    if fmt == "auto":
+        fmt = "graphml" if path.suffix.lower() in (".graphml", ".xml") else "edgelist"
+    try:
+        if fmt == "graphml":
+            g = nx.read_graphml(path)
+        else:
+            g = nx.read_edgelist(path, nodetype=str, data=False, comments="#")
+    except Exception as exc:  # networkx raises many kinds on malformed files
+        raise ScenarioError(str(path), [Problem("network.path", str(path),
+                                                f"cannot read {fmt} graph: {exc}")]) from exc
+    return nx.Graph(g)
+
+
+def build_graph(scenario: Scenario, seed: int) -> Graph:
+    """The scenario's graph over all ``scenario.capacity`` customers."""
+    spec = scenario.network
+    n = scenario.capacity
+    if spec.kind != "file":
+        return generate(spec, n, seed)
+    path = graph_path(scenario)
+    g = read_graph_file(path, spec.format)
+    if g.number_of_nodes() != n:
+        raise ScenarioError(str(path), [Problem(
+            "network.path", str(path),
+            f"the graph has {g.number_of_nodes()} nodes but the scenario has {n} customers "
+            "(customers.n_initial + arrivals_per_step * run.steps); they must match")])
+    return from_networkx(g)

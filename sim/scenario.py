@@ -1,0 +1,504 @@
+"""Scenario files: the typed, frozen description of a market.
+
+A scenario is a TOML file with the tables ``[run]``, ``[market]``, ``[network]``,
+``[customers]``, ``[strategies.NAME]`` (lever settings) and ``[[firms]]``. Every
+parameter the model uses is declared here once, with its default, unit, allowed range
+and the seed idea it implements; nothing else reads the TOML.
+
+A strategy is nothing but a named set of lever values (:class:`Levers`); a firm names
+the strategy it starts from and may override single levers in its own ``levers`` table.
+The rules never see the strategy's name.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.validation import Problem, ScenarioError, build, param, to_plain
+
+#: The five holes of the leaky bucket (seed: Prof. Daniel Charmich's leaky bucket).
+HOLES: tuple[str, ...] = (
+    "rude", "poor_service", "untrained_staff", "poor_quality", "poor_selection")
+#: Which lever plugs each hole (the firm's investment that lowers its probability).
+HOLE_LEVER: Mapping[str, str] = {
+    "rude": "training",
+    "poor_service": "service",
+    "untrained_staff": "training",
+    "poor_quality": "quality",
+    "poor_selection": "personalisation",
+}
+#: Every attributed cause of churn: the five holes, a competitor's offer, moved needs, price.
+CHURN_CAUSES: tuple[str, ...] = (*HOLES, "competitor_offer", "needs_moved", "price")
+
+
+@dataclass(frozen=True)
+class HoleValues:
+    """One number per hole of the leaky bucket."""
+
+    rude: float = param(0.02, doc="value for the 'rude staff' hole", ge=0, le=1)
+    poor_service: float = param(0.02, doc="value for the 'poor service' hole", ge=0, le=1)
+    untrained_staff: float = param(0.02, doc="value for the 'untrained staff' hole", ge=0, le=1)
+    poor_quality: float = param(0.02, doc="value for the 'poor quality' hole", ge=0, le=1)
+    poor_selection: float = param(0.02, doc="value for the 'poor selection' hole", ge=0, le=1)
+
+    def as_tuple(self) -> tuple[float, ...]:
+        """Values in the order of :data:`HOLES`."""
+        return tuple(getattr(self, h) for h in HOLES)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Run length, replications and the root seed."""
+
+    steps: int = param(520, doc="number of simulated steps", unit="steps", ge=1, le=100_000)
+    replications: int = param(10, doc="independent replications", ge=1, le=100_000)
+    seed: int = param(20261122, doc="root seed; replications use SeedSequence(seed).spawn",
+                      ge=0, lt=2**63)
+
+
+@dataclass(frozen=True)
+class MarketSpec:
+    """Costs and time of the market (the technology every firm shares)."""
+
+    steps_per_year: int = param(52, doc="steps in one year (52 = weekly steps)", ge=1, le=366)
+    annual_discount_rate: float = param(0.08, doc="discount rate for NPV", unit="1/year",
+                                        ge=0, le=1)
+    unit_cost: float = param(0.55, doc="cost of goods per unit at quality 0", unit="money/unit",
+                             ge=0)
+    quality_unit_cost: float = param(0.10, doc="extra cost of goods per unit at quality 1",
+                                     unit="money/unit", ge=0, seed_idea="ability")
+    serve_cost: float = param(0.10, doc="cost of serving one purchase of a new customer",
+                              unit="money/purchase", ge=0,
+                              seed_idea="trusting customers cost less to serve")
+    serve_cost_tenure_saving: float = param(
+        0.5, doc="share of serve_cost saved once a customer has full tenure", ge=0, le=1,
+        seed_idea="trusting customers cost less to serve")
+    full_tenure_steps: int = param(52, doc="tenure at which the serving saving is complete",
+                                   unit="steps", ge=1)
+    training_cost: float = param(0.03, doc="staff-training cost per active customer at training=1",
+                                 unit="money/customer/step", ge=0)
+    service_cost: float = param(0.03, doc="service cost per active customer at service=1",
+                                unit="money/customer/step", ge=0)
+    personalisation_cost: float = param(
+        0.03, doc="personalisation cost per active customer at personalisation=1",
+        unit="money/customer/step", ge=0)
+    recovery_cost: float = param(0.5, doc="cost of handling one complaint with recovery=1",
+                                 unit="money/complaint", ge=0)
+    contact_cost: float = param(0.02, doc="cost of one advertising contact", unit="money/contact",
+                                ge=0, seed_idea="acquisition spending")
+    points_redemption: float = param(0.8, doc="share of loyalty points ever redeemed (cost)",
+                                     ge=0, le=1)
+    failure_base: HoleValues = param(
+        HoleValues(0.03, 0.04, 0.03, 0.03, 0.03),
+        doc="probability per purchase of each hole's failure at lever 0",
+        seed_idea="leaky bucket: rude, poor service, untrained staff, poor quality, poor selection")
+    failure_severity: HoleValues = param(
+        HoleValues(0.35, 0.30, 0.25, 0.40, 0.25),
+        doc="perceived-value loss of each kind of failure", unit="value")
+    failure_mitigation: float = param(
+        0.9, doc="share of a hole's failure probability removed at lever 1", ge=0, le=1)
+    price_response: float = param(
+        0.0, doc="how far a firm moves its discount toward a rival's deeper one per step "
+        "(competitors respond to each other's prices)", ge=0, le=1,
+        seed_idea="price war: competitors respond to each other's prices")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """The social graph word of mouth travels on (networkx)."""
+
+    kind: str = param("watts_strogatz", doc="graph generator or 'file'",
+                      choices=("watts_strogatz", "barabasi_albert", "erdos_renyi", "complete",
+                               "empty", "file"))
+    mean_degree: int = param(10, doc="mean number of neighbours (generators)", ge=0)
+    rewire_probability: float = param(0.1, doc="Watts-Strogatz rewiring probability", ge=0, le=1)
+    path: str | None = param(None, doc="graph file for kind='file' (relative to the scenario)")
+    format: str = param("auto", doc="graph file format", choices=("auto", "edgelist", "graphml"))
+
+    def check(self) -> list[Problem]:
+        problems = []
+        if self.kind == "file" and not self.path:
+            problems.append(Problem("path", self.path, "kind='file' needs a graph file path"))
+        if self.kind != "file" and self.path:
+            problems.append(Problem("path", self.path, f"a path is only used with kind='file', "
+                                    f"not {self.kind!r}"))
+        if self.kind == "watts_strogatz" and self.mean_degree % 2:
+            problems.append(Problem("mean_degree", self.mean_degree,
+                                    "Watts-Strogatz needs an even mean_degree"))
+        if self.kind == "barabasi_albert" and self.mean_degree < 2:
+            problems.append(Problem("mean_degree", self.mean_degree,
+                                    "Barabasi-Albert needs mean_degree >= 2 (m = mean_degree/2)"))
+        return problems
+
+
+@dataclass(frozen=True)
+class CustomerSpec:
+    """The customer population and the parameters of every customer rule."""
+
+    # population and lifecycle
+    n_initial: int = param(3000, doc="customers in the market at step 0", ge=0, le=50_000_000)
+    arrivals_per_step: int = param(0, doc="new potential customers entering each step",
+                                   unit="customers/step", ge=0, seed_idea="leaky bucket inflow")
+    exit_probability: float = param(0.0, doc="probability a customer leaves the market for good",
+                                    unit="1/step", ge=0, le=1)
+    initial_awareness: float = param(0.05, doc="probability of knowing each firm at step 0",
+                                     ge=0, le=1)
+    purchase_probability: float = param(0.5, doc="probability of a category purchase occasion",
+                                        unit="1/step", ge=0, le=1)
+    # spend
+    spend_median: float = param(1.0, doc="median basket size", unit="units/purchase", gt=0)
+    spend_sigma: float = param(0.9, doc="log-normal sigma of basket size (heavy tail)", ge=0,
+                               le=3, seed_idea="80 % of profit from 20 % of customers")
+    spend_growth: float = param(0.3, doc="extra basket share at full trust", ge=0, le=5,
+                                seed_idea="trusting customers buy more over time")
+    # perceived value and satisfaction
+    facet_concentration: tuple[float, ...] = param(
+        (6.0, 3.0, 1.0), doc="Dirichlet weights of material, spiritual, social value", length=3,
+        gt=0, seed_idea="three levels of satisfaction: material, spiritual, social")
+    fit_weight: float = param(1.0, doc="how much a poor need fit lowers material value", ge=0,
+                              le=1, seed_idea="personalised products")
+    need_drift: float = param(0.004, doc="s.d. of a customer's need moving each step",
+                              unit="need-space/step", ge=0, le=0.5,
+                              seed_idea="cognitive trust transfers when needs change")
+    value_noise: float = param(0.06, doc="s.d. of perceived value around its mean", ge=0,
+                               le=2, seed_idea="satisfaction is perceptual and volatile")
+    satisfaction_band: float = param(0.08, doc="width of one step of the 5-point scale",
+                                     unit="value", gt=0)
+    value_for_money_weight: float = param(
+        0.5, doc="weight of paying below/above the reference price in satisfaction", ge=0,
+        seed_idea="discounts raise satisfaction with value for money")
+    price_trust_weight: float = param(
+        0.0, doc="share of value-for-money satisfaction that feeds trust (seed: none)", ge=0,
+        le=1, seed_idea="customer bribery does not build trust")
+    # expectations
+    initial_expectation: float = param(0.55, doc="expected value of an unknown firm", ge=0,
+                                       le=2)
+    expectation_adaptation: float = param(0.25, doc="share of the surprise absorbed into "
+                                          "expectation per purchase", ge=0, le=1)
+    norm_weight: float = param(
+        0.3, doc="weight of the best known firm's expected value in the comparison standard",
+        ge=0, le=1, seed_idea="satisfaction compares performance with expectation; customers "
+        "judge against the best they know (experience-based norms)")
+    claim_weight: float = param(0.5, doc="weight of an advertised claim in a new expectation",
+                                ge=0, le=1, seed_idea="integrity: over-claiming disappoints")
+    wom_expectation_shift: float = param(0.03, doc="expectation change per message heard",
+                                         unit="value/message", ge=0, le=1)
+    # trust
+    trust_gain: float = param(0.035, doc="trust gained per band of positive surprise", ge=0,
+                              le=1, seed_idea="trust accumulates from repeated satisfaction")
+    trust_loss: float = param(0.08, doc="trust lost per band of negative surprise", ge=0, le=1)
+    failure_tolerance: float = param(0.7, doc="share of a trust loss absorbed at full trust",
+                                     ge=0, le=1, seed_idea="behavioural trust tolerates failures")
+    trust_decay: float = param(0.002, doc="trust lost per step without a purchase", unit="1/step",
+                               ge=0, le=1)
+    stage_thresholds: tuple[float, ...] = param(
+        (0.3, 0.55, 0.8), doc="trust at which the cognitive, emotional, behavioural stages begin",
+        length=3, gt=0, le=1, seed_idea="three levels of trust")
+    emotional_preference: float = param(0.15, doc="utility of trust once emotional",
+                                        unit="value", ge=0, seed_idea="emotional trust: preference")
+    habit_probability: float = param(0.6, doc="chance a behavioural truster rebuys unthinking",
+                                     ge=0, le=1, seed_idea="behavioural trust: habitual repurchase")
+    promotion_resistance: float = param(0.7, doc="share of rivals' discounts a behavioural "
+                                        "truster ignores", ge=0, le=1)
+    hearsay_discount: float = param(0.8, doc="share of negative hearsay a behavioural truster "
+                                    "ignores", ge=0, le=1)
+    # price perception (reference prices, prospect theory)
+    price_sensitivity: float = param(1.0, doc="median utility lost per unit relative price gap",
+                                     unit="value", ge=0)
+    price_sensitivity_sigma: float = param(0.3, doc="log-normal sigma of price sensitivity",
+                                           ge=0, le=3)
+    trust_price_insensitivity: float = param(
+        0.5, doc="share of price sensitivity lost at full trust", ge=0, le=1,
+        seed_idea="trusting customers are less price sensitive")
+    loss_aversion: float = param(2.0, doc="weight of paying above the reference vs below", ge=1,
+                                 seed_idea="losses loom larger than gains (Kalwani & Yim)")
+    indifference_zone: float = param(0.05, doc="relative price gap nobody notices", ge=0, le=1)
+    reference_adaptation: float = param(0.1, doc="share of the paid price absorbed into the "
+                                        "reference price per purchase", ge=0, le=1)
+    deal_dependence_gain: float = param(0.08, doc="deal dependence gained per discounted "
+                                        "purchase", ge=0, le=1,
+                                        seed_idea="no promotion, no purchase")
+    deal_dependence_decay: float = param(0.02, doc="deal dependence lost per full-price purchase",
+                                         ge=0, le=1)
+    deal_sensitivity: float = param(1.5, doc="extra price sensitivity at full deal dependence",
+                                    ge=0)
+    # choice
+    choice_precision: float = param(10.0, doc="logit precision of choices (1/noise)",
+                                    unit="1/value", gt=0)
+    switching_cost: float = param(0.05, doc="utility of staying with the current firm",
+                                  unit="value", ge=0)
+    outside_utility: float = param(0.1, doc="utility of not buying this occasion",
+                                   unit="value", ge=-100, le=100)
+    programme_join_probability: float = param(0.5, doc="chance to join a firm's points "
+                                              "programme at the first purchase", ge=0, le=1)
+    # complaints, recovery, churn
+    complaint_probability: float = param(0.05, doc="chance a failed customer complains", ge=0,
+                                         le=1, seed_idea="most dissatisfied customers just leave")
+    recovery_bonus: float = param(0.05, doc="value added by a successful service recovery",
+                                  unit="value", ge=0, seed_idea="timely service and recovery")
+    churn_sensitivity: float = param(0.15, doc="chance of leaving per band of dissatisfaction",
+                                     ge=0, le=1)
+    # word of mouth
+    wom_rate_satisfied: float = param(0.05, doc="chance a satisfied customer speaks well",
+                                      unit="1/step", ge=0, le=1,
+                                      seed_idea="a satisfied customer tells 3-5 people")
+    wom_rate_neutral: float = param(0.01, doc="chance a neutral customer speaks well",
+                                    unit="1/step", ge=0, le=1)
+    wom_rate_dissatisfied: float = param(0.15, doc="chance a dissatisfied customer speaks ill",
+                                         unit="1/step", ge=0, le=1)
+    wom_reach: float = param(4.0, doc="mean people a speaker tells", unit="people/message", ge=0,
+                             seed_idea="tells 3-5 people")
+    wom_persuasion: float = param(0.05, doc="chance a recommendation makes the listener aware",
+                                  ge=0, le=1)
+    advocacy_multiplier: float = param(2.0, doc="speaking rate factor of behavioural trusters",
+                                       ge=0, seed_idea="behavioural trust: advocacy")
+
+    def check(self) -> list[Problem]:
+        t = self.stage_thresholds
+        if not (t[0] < t[1] < t[2]):
+            return [Problem("stage_thresholds", t, "must be strictly increasing "
+                            "(cognitive < emotional < behavioural)")]
+        return []
+
+
+@dataclass(frozen=True)
+class Levers:
+    """What a firm controls (MODEL.md section 2). A strategy is a named set of these."""
+
+    list_price: float = param(1.0, doc="list price per unit", unit="money/unit", gt=0, le=100)
+    discount_depth: float = param(0.0, doc="price cut while a promotion runs", ge=0, le=0.95,
+                                  seed_idea="customer bribery: discounts")
+    discount_period: int = param(1, doc="steps in one promotion cycle", unit="steps", ge=1)
+    discount_duration: int = param(1, doc="steps per cycle with the promotion on", unit="steps",
+                                   ge=0)
+    points_rate: float = param(0.0, doc="loyalty points returned per money spent", ge=0, le=0.5,
+                               seed_idea="customer bribery: points, rebates")
+    advertising: float = param(0.02, doc="chance per step an unaware person sees an ad",
+                               unit="1/step", ge=0, le=1, seed_idea="acquisition spending")
+    claim_inflation: float = param(0.0, doc="advertised value above the true value (0 = honest)",
+                                   ge=0, le=2, seed_idea="integrity")
+    training: float = param(0.3, doc="staff training (plugs rude, untrained staff)", ge=0, le=1,
+                            seed_idea="leaky bucket")
+    service: float = param(0.3, doc="service timeliness (plugs poor service)", ge=0, le=1,
+                           seed_idea="timely service")
+    quality: float = param(0.3, doc="product quality (plugs poor quality)", ge=0, le=1,
+                           seed_idea="ability")
+    personalisation: float = param(0.3, doc="learning relationship: fit to each need (plugs "
+                                   "poor selection)", ge=0, le=1, seed_idea="personalisation")
+    social_value: float = param(0.5, doc="the firm's moral, social, ecological value", ge=0,
+                                le=1, seed_idea="social satisfaction")
+    recovery: float = param(0.3, doc="chance a complaint is put right", ge=0, le=1,
+                            seed_idea="service recovery")
+
+    def check(self) -> list[Problem]:
+        if self.discount_duration > self.discount_period:
+            return [Problem("discount_duration", self.discount_duration,
+                            f"must not exceed discount_period ({self.discount_period})")]
+        return []
+
+
+@dataclass(frozen=True)
+class FirmSpec:
+    """One firm: its name, the strategy it starts from and its resolved levers."""
+
+    name: str = param(doc="firm name (unique)")
+    strategy: str = param(doc="name of a [strategies.NAME] table")
+    levers: Levers = param(doc="lever values: the strategy's, with this firm's overrides")
+    position: float = param(0.5, doc="product position in the need space [0, 1)", ge=0, lt=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """A whole market: what :func:`load_scenario` returns and the model consumes."""
+
+    name: str = param("scenario", doc="short name")
+    description: str = param("", doc="what the scenario is for")
+    run: RunSpec = param(RunSpec(), doc="run length, replications, seed")
+    market: MarketSpec = param(MarketSpec(), doc="costs and time")
+    network: NetworkSpec = param(NetworkSpec(), doc="social graph")
+    customers: CustomerSpec = param(CustomerSpec(), doc="customer population and rules")
+    strategies: dict[str, Levers] = param(doc="named lever settings")
+    firms: tuple[FirmSpec, ...] = param(doc="the firms")
+    #: Where the scenario came from (file path or '<dict>'); used to resolve relative paths.
+    source: str = dataclasses.field(default="<dict>", compare=False)
+
+    @property
+    def n_firms(self) -> int:
+        """Number of firms."""
+        return len(self.firms)
+
+    @property
+    def capacity(self) -> int:
+        """Everyone who is ever in the market: initial customers plus all arrivals."""
+        return self.customers.n_initial + self.customers.arrivals_per_step * self.run.steps
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form that :func:`scenario_from_dict` turns back into this scenario."""
+        data = to_plain(self)
+        data.pop("source")
+        return data
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A new, re-validated scenario with dotted keys replaced.
+
+        ``{"customers.wom_reach": 3, "firms.0.levers.discount_depth": 0.2}``; a firm may
+        also be named: ``"firms.Bribe Mart.levers.discount_depth"``.
+        """
+        data = self.to_dict()
+        for dotted, value in overrides.items():
+            _set_dotted(data, dotted, value)
+        return scenario_from_dict(data, source=self.source)
+
+    def digest(self) -> str:
+        """Stable hash of the scenario's content."""
+        return hashlib.sha256(repr(self.to_dict()).encode()).hexdigest()[:16]
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node: Any = data
+    for i, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, key, ".".join(keys[: i + 1]))]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            raise ScenarioError("<overrides>", [Problem(dotted, value, f"no table {key!r}")])
+    last = keys[-1]
+    if isinstance(node, list):
+        node[_list_index(node, last, dotted)] = value
+    else:
+        node[last] = value  # unknown keys are reported by the re-validation
+
+
+def _list_index(items: list[Any], key: str, where: str) -> int:
+    if key.isdigit() and int(key) < len(items):
+        return int(key)
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == key:
+            return i
+    raise ScenarioError("<overrides>", [Problem(where, key, "no such list entry or firm name")])
+
+
+_LEVER_KEYS = {f.name for f in dataclasses.fields(Levers)}
+
+
+def _resolve_firms(data: Mapping[str, Any], problems: list[Problem]) -> Any:
+    """Turn ``[[firms]]`` entries into FirmSpec input: strategy levers + overrides."""
+    firms = data.get("firms")
+    strategies = data.get("strategies")
+    if not isinstance(firms, list):
+        return firms  # build() reports the wrong type or the missing key
+    if not isinstance(strategies, Mapping):
+        strategies = {}
+    resolved = []
+    for i, firm in enumerate(firms):
+        if not isinstance(firm, Mapping):
+            resolved.append(firm)
+            continue
+        firm = dict(firm)
+        name = firm.get("strategy")
+        base = strategies.get(name) if isinstance(name, str) else None
+        if isinstance(name, str) and base is None:
+            import difflib
+
+            hint = difflib.get_close_matches(name, list(strategies), n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            problems.append(Problem(f"firms[{i}].strategy", name,
+                                    f"no [strategies.{name}] table{extra} "
+                                    f"(defined: {', '.join(strategies) or 'none'})"))
+        overrides = firm.get("levers", {})
+        if isinstance(base, Mapping) and isinstance(overrides, Mapping):
+            # Keys that are not levers are reported once, by build(), under the firm.
+            firm["levers"] = {**{k: v for k, v in base.items() if k in _LEVER_KEYS}, **overrides}
+        resolved.append(firm)
+    return resolved
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate a plain dictionary (parsed TOML) and return the frozen :class:`Scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem found, each with its key path, value and what is allowed.
+    """
+    problems: list[Problem] = []
+    data = copy.deepcopy(dict(data))
+    if "firms" in data:
+        data["firms"] = _resolve_firms(data, problems)
+    scenario = build(Scenario, data, problems=problems)
+    if scenario is not dataclasses.MISSING:
+        problems += _check_scenario(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return dataclasses.replace(scenario, source=source)
+
+
+def _check_scenario(s: Scenario) -> list[Problem]:
+    """Checks that involve more than one table."""
+    problems = []
+    if not s.firms:
+        problems.append(Problem("firms", [], "at least one [[firms]] entry is needed"))
+    names = [f.name for f in s.firms]
+    for name in {n for n in names if names.count(n) > 1}:
+        problems.append(Problem("firms.name", name, "firm names must be unique"))
+    capacity = s.capacity
+    random_kinds = ("watts_strogatz", "erdos_renyi", "barabasi_albert")
+    if s.network.kind in random_kinds and capacity > 1 and s.network.mean_degree >= capacity:
+        problems.append(Problem("network.mean_degree", s.network.mean_degree,
+                                f"must be below the number of customers ({capacity})"))
+    if s.network.kind == "complete" and capacity > 20_000:
+        problems.append(Problem("network.kind", "complete", f"a complete graph on {capacity} "
+                                "customers is too large; allowed up to 20000"))
+    if s.network.kind == "file" and s.network.path:
+        path = graph_path(s)
+        if not path.is_file():
+            problems.append(Problem("network.path", s.network.path,
+                                    f"graph file not found (looked at {path})"))
+    if capacity > 50_000_000:
+        problems.append(Problem("customers.arrivals_per_step", s.customers.arrivals_per_step,
+                                f"{capacity} customers over the run; allowed up to 50000000"))
+    return problems
+
+
+def graph_path(s: Scenario) -> Path:
+    """The graph file of a ``kind='file'`` network, relative to the scenario file."""
+    path = Path(s.network.path or "")
+    if not path.is_absolute() and s.source not in ("<dict>", "<overrides>"):
+        path = Path(s.source).parent / path
+    return path
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read, is not valid TOML, or fails validation; the message
+        names the file and every problem.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = Problem("", str(path), f"cannot read file: {exc}")
+        raise ScenarioError(str(path), [problem]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), [Problem("", "(file)", f"not valid TOML: {exc}")]) from exc
+    return scenario_from_dict(data, source=str(path))
+
+
+def scenario_text(path: str | Path) -> str:
+    """The scenario file's text, as recorded in provenance files."""
+    return Path(path).read_text(encoding="utf-8")

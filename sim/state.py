@@ -1,0 +1,112 @@
+"""Customer state: one row per customer in numpy arrays, and the lifecycle it implies.
+
+Seed idea (customer lifecycle): potential -> new -> old (basic trust) customer; a
+customer who leaves a firm is lapsed until they buy again; people also enter and leave
+the market. The lifecycle stage is derived from the arrays, never stored twice, so every
+customer is in exactly one stage by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from sim.scenario import Scenario
+
+FLOAT = np.float32
+
+
+class Presence(IntEnum):
+    """Whether a customer is in the market."""
+
+    ABSENT = 0  #: has not arrived yet
+    PRESENT = 1
+    GONE = 2  #: left the market for good
+
+
+class Lifecycle(IntEnum):
+    """Lifecycle stages counted every step (each customer is in exactly one)."""
+
+    ABSENT = 0
+    POTENTIAL = 1  #: in the market, never bought
+    NEW = 2  #: a firm's customer, trust still below the cognitive stage
+    REGULAR = 3  #: a firm's customer with at least cognitive trust ("old customer")
+    LAPSED = 4  #: bought before, has no firm now
+    GONE = 5
+
+
+LIFECYCLE_NAMES = tuple(s.name.lower() for s in Lifecycle)
+
+
+@dataclass
+class CustomerState:
+    """All customer state. Arrays of length n (or shape (n, F)) where n = capacity."""
+
+    presence: np.ndarray  #: (n,) int8 Presence
+    firm: np.ndarray  #: (n,) int16 current firm, -1 for none
+    last_firm: np.ndarray  #: (n,) int16 firm of the last experience, -1 for none
+    last_rating: np.ndarray  #: (n,) int8 last 5-point rating, 0 = never bought
+    tenure: np.ndarray  #: (n,) int32 steps with the current firm
+    need: np.ndarray  #: (n,) need position in [0, 1)
+    fit_at_join: np.ndarray  #: (n,) fit with the current firm when joining it
+    facet_weights: np.ndarray  #: (n, 3) material, spiritual, social weights
+    basket: np.ndarray  #: (n,) base basket size (units per purchase)
+    price_sensitivity: np.ndarray  #: (n,) base price sensitivity
+    reference_price: np.ndarray  #: (n,) price the customer expects to pay
+    deal_dependence: np.ndarray  #: (n,) in [0, 1]
+    aware: np.ndarray  #: (n, F) bool
+    member: np.ndarray  #: (n, F) bool, member of the firm's points programme
+    expectation: np.ndarray  #: (n, F) expected perceived value
+    trust: np.ndarray  #: (n, F) trust stock in [0, 1]
+
+    @property
+    def n(self) -> int:
+        """Number of rows (everyone who is ever in the market)."""
+        return self.presence.size
+
+
+def initial_state(scenario: Scenario, rng: np.random.Generator) -> CustomerState:
+    """Draw the initial customers (heterogeneous spend, sensitivity, needs, facets).
+
+    Basket sizes are log-normal (heavy-tailed: a minority buys most) and price
+    sensitivities log-normal around the scenario's median.
+    """
+    c = scenario.customers
+    n, n_firms = scenario.capacity, scenario.n_firms
+    presence = np.full(n, Presence.ABSENT, dtype=np.int8)
+    presence[: c.n_initial] = Presence.PRESENT
+    return CustomerState(
+        presence=presence,
+        firm=np.full(n, -1, dtype=np.int16),
+        last_firm=np.full(n, -1, dtype=np.int16),
+        last_rating=np.zeros(n, dtype=np.int8),
+        tenure=np.zeros(n, dtype=np.int32),
+        need=rng.random(n, dtype=FLOAT),
+        fit_at_join=np.ones(n, dtype=FLOAT),
+        facet_weights=rng.dirichlet(c.facet_concentration, size=n).astype(FLOAT),
+        basket=(c.spend_median * rng.lognormal(0.0, c.spend_sigma, size=n)).astype(FLOAT),
+        price_sensitivity=(c.price_sensitivity
+                           * rng.lognormal(0.0, c.price_sensitivity_sigma, size=n)).astype(FLOAT),
+        reference_price=np.ones(n, dtype=FLOAT),
+        deal_dependence=np.zeros(n, dtype=FLOAT),
+        aware=np.zeros((n, n_firms), dtype=bool),
+        member=np.zeros((n, n_firms), dtype=bool),
+        expectation=np.full((n, n_firms), c.initial_expectation, dtype=FLOAT),
+        trust=np.zeros((n, n_firms), dtype=FLOAT),
+    )
+
+
+def lifecycle(state: CustomerState, stage_with_firm: np.ndarray) -> np.ndarray:
+    """Lifecycle stage of every customer, derived from presence, firm and trust stage.
+
+    ``stage_with_firm`` is each customer's trust stage with the current firm (0 if none).
+    """
+    out = np.full(state.n, Lifecycle.POTENTIAL, dtype=np.int8)
+    has_firm = state.firm >= 0
+    out[has_firm] = np.where(stage_with_firm[has_firm] >= 1, Lifecycle.REGULAR, Lifecycle.NEW)
+    out[~has_firm & (state.last_firm >= 0)] = Lifecycle.LAPSED
+    out[state.presence == Presence.ABSENT] = Lifecycle.ABSENT
+    out[state.presence == Presence.GONE] = Lifecycle.GONE
+    return out
