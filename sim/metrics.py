@@ -60,4 +60,5 @@ MARKET_METRICS: dict[str, str] = {
 }
 
 #: Firm metrics that are running totals (reported at the last step, not summed).
-STOCK_METRICS = ("cumulative_profit", "npv", "active_customers", "aware", "programme_members", "price", "discount_depth", *tuple(f"stage_{n}" for n in STAGE_NAMES))
+STOCK_METRICS = ("cumulative_profit", "npv", "active_customers", "aware", "programme_members",
+                 "price", "discount_depth", *(f"stage_{n}" for n in STAGE_NAMES))

@@ -129,8 +129,8 @@ class MarketModel(mesa.Model):
         response = self.scenario.market.price_response
         depths_before = [f.discount_depth for f in self.firms]
         for f in self.firms:
-            f.respond_to_rivals([d for g, d in zip(self.firms, depths_before, strict=False) if g is not f],
-                                response)
+            rivals = [d for i, d in enumerate(depths_before) if i != f.index]
+            f.respond_to_rivals(rivals, response)
         depth = np.array([f.promotion_depth(self.steps) for f in self.firms])
         promo_price = lever_array(self.firms, "list_price") * (1.0 - depth)
         return promo_price, depth
