@@ -40,10 +40,16 @@ def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence
 
 
 def run_replication(scenario: Scenario, replication: int, root_seed: int | None = None,
-                    steps: int | None = None) -> Replication:
-    """Build and run one replication of ``scenario`` for ``steps`` (default ``run.steps``)."""
-    root = scenario.run.seed if root_seed is None else root_seed
-    seed = replication_seed(root, replication)
+                    steps: int | None = None,
+                    seed: np.random.SeedSequence | None = None) -> Replication:
+    """Build and run one replication of ``scenario`` for ``steps`` (default ``run.steps``).
+
+    The seed is ``seed`` if given (sweeps pass ``SeedSequence(root, spawn_key=(point, r))``),
+    else :func:`replication_seed` of ``root_seed`` (default ``run.seed``) and ``replication``.
+    """
+    if seed is None:
+        seed = replication_seed(scenario.run.seed if root_seed is None else root_seed,
+                                replication)
     model = MarketModel(scenario, seed=seed)
     for _ in range(scenario.run.steps if steps is None else steps):
         model.step()
