@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.metrics import STOCK_METRICS
+from sim.metrics import FIRM_LABELS, FIRM_METRICS, STOCK_METRICS
 from sim.model import MarketModel
 from sim.scenario import CHURN_CAUSES, Scenario
 
@@ -89,10 +89,11 @@ class Results:
         """One row per replication and firm: totals of flows, final values of stocks."""
         ts = self.timeseries
         keys = ["replication", "firm", "strategy"]
-        flows = [c for c in ts.columns if c not in [*keys, "step"] and c not in STOCK_METRICS
+        flows = [c for c in FIRM_METRICS if c not in STOCK_METRICS
                  and not c.startswith(("mean_", "satisfied_churn_share"))]
         totals = ts.groupby(keys, sort=False)[flows].sum()
-        last = ts[ts["step"] == ts["step"].max()].set_index(keys)[list(STOCK_METRICS)]
+        last = ts[ts["step"] == ts["step"].max()].set_index(keys)[[*STOCK_METRICS,
+                                                                     *FIRM_LABELS]]
         out = totals.join(last).reset_index()
         exposure = ts.groupby(keys, sort=False)["active_customers"].sum().to_numpy()
         out["churn_rate"] = out["churned"].to_numpy() / np.maximum(exposure, 1)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.adaptation import choose_strategy, move_toward, review_score
 from sim.metrics import FIRM_METRICS
 from sim.rules.pricing import promotion_active
 from sim.scenario import FirmSpec, Levers
@@ -44,6 +45,11 @@ class Firm(mesa.Agent):
         self.cumulative_profit = 0.0
         self.npv = 0.0
         self.metrics: dict[str, float] = dict.fromkeys(FIRM_METRICS, 0.0)
+        self.current_strategy = spec.strategy
+        self.strategy_switches = 0
+        self.estimates: dict[str, float] = {}
+        self._target: Levers = spec.levers
+        self._history: list[tuple[float, float, float]] = []  # profit, churned, active
 
     def set_lever(self, name: str, value: float) -> None:
         """Change one lever (validated by the Levers record's own rules)."""
@@ -78,6 +84,42 @@ class Firm(mesa.Agent):
         self.metrics.update(flows)
         self.metrics.update(profit=profit, cumulative_profit=self.cumulative_profit,
                             npv=self.npv)
+
+    def move_levers(self) -> None:
+        """Move the levers a step toward the chosen strategy's (``adaptive.lever_speed``).
+
+        Whole-number levers (the promotion schedule) switch at once.
+        """
+        if self.spec.adaptive is None or self.levers == self._target:
+            return
+        speed = self.spec.adaptive.lever_speed
+        moved = {}
+        for field in dataclasses.fields(Levers):
+            now, target = getattr(self.levers, field.name), getattr(self._target, field.name)
+            moved[field.name] = target if isinstance(now, int) else move_toward(now, target, speed)
+        self.discount_depth = move_toward(self.discount_depth, self._target.discount_depth, speed)
+        self.levers = Levers(**moved)
+
+    def review(self, step: int, strategies: dict[str, Levers], step_discount: float,
+               rng: np.random.Generator) -> None:
+        """Record this step's results and, every ``review_every`` steps, value the current
+        strategy and keep it or switch (see :mod:`sim.adaptation`)."""
+        adaptive = self.spec.adaptive
+        if adaptive is None:
+            return
+        m = self.metrics
+        self._history.append((m["profit"], m["churned"], m["active_customers"]))
+        if step % adaptive.review_every:
+            return
+        recent = np.array(self._history[-adaptive.window:])
+        self.estimates[self.current_strategy] = review_score(
+            recent[:, 0], recent[:, 1], recent[:, 2], step_discount, adaptive.horizon)
+        chosen = choose_strategy(self.estimates, self.current_strategy, adaptive.alternatives,
+                                 adaptive.exploration, rng)
+        if chosen != self.current_strategy:
+            self.current_strategy = chosen
+            self.strategy_switches += 1
+            self._target = strategies[chosen]
 
     def step(self) -> None:
         """Firms act through the model's ordered phases; a plain step does nothing."""

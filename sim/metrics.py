@@ -47,6 +47,12 @@ FIRM_METRICS: dict[str, str] = {
     "programme_members": "active customers who are members of the points programme",
     "mean_deal_dependence": "mean deal dependence of active customers (NaN if none)",
     "mean_reference_price": "mean reference price of active customers (NaN if none)",
+    "strategy_switches": "times the firm has switched strategy so far (adaptive firms)",
+}
+
+#: Per firm and step, non-numeric: name -> meaning.
+FIRM_LABELS: dict[str, str] = {
+    "current_strategy": "the strategy the firm follows now (adaptive firms may switch)",
 }
 
 #: Per step, for the whole market: name -> meaning.
@@ -61,4 +67,5 @@ MARKET_METRICS: dict[str, str] = {
 
 #: Firm metrics that are running totals (reported at the last step, not summed).
 STOCK_METRICS = ("cumulative_profit", "npv", "active_customers", "aware", "programme_members",
-                 "price", "discount_depth", *(f"stage_{n}" for n in STAGE_NAMES))
+                 "price", "discount_depth", "strategy_switches",
+                 *(f"stage_{n}" for n in STAGE_NAMES))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.firm import Firm, lever_array
-from sim.metrics import FIRM_METRICS, MARKET_METRICS
+from sim.metrics import FIRM_LABELS, FIRM_METRICS, MARKET_METRICS
 from sim.network import Graph, build_graph
 from sim.rules import awareness, choice, churn, needs, pricing, satisfaction, trust, value
 from sim.rules import word_of_mouth as wom
@@ -80,7 +80,8 @@ class MarketModel(mesa.Model):
 
         self.datacollector = mesa.DataCollector(
             model_reporters={k: _reader("market_metrics", k) for k in MARKET_METRICS},
-            agenttype_reporters={Firm: {k: _reader("metrics", k) for k in FIRM_METRICS}},
+            agenttype_reporters={Firm: {**{k: _reader("metrics", k) for k in FIRM_METRICS},
+                                        **{k: _attribute(k) for k in FIRM_LABELS}}},
         )
 
     # ------------------------------------------------------------------ the step
@@ -100,6 +101,8 @@ class MarketModel(mesa.Model):
         self._leave_market()
         self._book(flows, promo_price, depth)
         self.datacollector.collect(self)
+        for f in self.firms:
+            f.review(self.steps, self.scenario.strategies, self.step_discount, self.rng)
 
     # ------------------------------------------------------------------ phases
     def _arrive(self, rows: np.ndarray, awareness_probability: float) -> None:
@@ -126,6 +129,8 @@ class MarketModel(mesa.Model):
 
     def _set_prices(self) -> tuple[np.ndarray, np.ndarray]:
         """Firms answer rivals' promotions (if the market responds) and set this step's price."""
+        for f in self.firms:
+            f.move_levers()
         response = self.scenario.market.price_response
         depths_before = [f.discount_depth for f in self.firms]
         for f in self.firms:
@@ -415,6 +420,7 @@ class MarketModel(mesa.Model):
                   + mkt.personalisation_cost * lever_array(self.firms, "personalisation"))
         flows["service_cost"] = invest * counts
         flows["price"] = promo_price
+        flows["strategy_switches"] = np.array([f.strategy_switches for f in self.firms], float)
         flows["discount_depth"] = depth
         discount_factor = self.step_discount ** self.steps
         for f in self.firms:
@@ -504,4 +510,11 @@ def _reader(attribute: str, key: str):
     """A DataCollector reporter reading ``obj.<attribute>[key]`` (picklable by value)."""
     def read(obj: Any) -> float:
         return getattr(obj, attribute)[key]
+    return read
+
+
+def _attribute(name: str):
+    """A DataCollector reporter reading ``obj.<name>``."""
+    def read(obj: Any) -> Any:
+        return getattr(obj, name)
     return read

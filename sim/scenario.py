@@ -305,6 +305,29 @@ class Levers:
 
 
 @dataclass(frozen=True)
+class AdaptiveSpec:
+    """How a firm reviews its results and switches strategy (MODEL.md section 2)."""
+
+    alternatives: tuple[str, ...] = param(doc="strategies the firm may switch between")
+    review_every: int = param(13, doc="steps between reviews", unit="steps", ge=1)
+    horizon: str = param("myopic", doc="how a review values results: 'myopic' = mean profit "
+                         "over the window; 'far_sighted' = that profit capitalised at the "
+                         "measured retention (the customer base's lifetime value)",
+                         choices=("myopic", "far_sighted"),
+                         seed_idea="economics of trust: customer lifetime value")
+    window: int = param(13, doc="steps of history a review looks at", unit="steps", ge=1)
+    exploration: float = param(0.1, doc="chance to try another alternative at a review",
+                               ge=0, le=1)
+    lever_speed: float = param(1.0, doc="share of the way levers move toward the chosen "
+                               "strategy per step", gt=0, le=1)
+
+    def check(self) -> list[Problem]:
+        if len(self.alternatives) < 1:
+            return [Problem("alternatives", list(self.alternatives), "name at least one strategy")]
+        return []
+
+
+@dataclass(frozen=True)
 class FirmSpec:
     """One firm: its name, the strategy it starts from and its resolved levers."""
 
@@ -312,6 +335,8 @@ class FirmSpec:
     strategy: str = param(doc="name of a [strategies.NAME] table")
     levers: Levers = param(doc="lever values: the strategy's, with this firm's overrides")
     position: float = param(0.5, doc="product position in the need space [0, 1)", ge=0, lt=1)
+    adaptive: AdaptiveSpec | None = param(None, doc="periodic review and strategy switching "
+                                          "(absent: the firm keeps its levers)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -450,6 +475,18 @@ def _check_scenario(s: Scenario) -> list[Problem]:
     names = [f.name for f in s.firms]
     for name in {n for n in names if names.count(n) > 1}:
         problems.append(Problem("firms.name", name, "firm names must be unique"))
+    for i, firm in enumerate(s.firms):
+        if firm.adaptive is None:
+            continue
+        for name in firm.adaptive.alternatives:
+            if name not in s.strategies:
+                problems.append(Problem(f"firms[{i}].adaptive.alternatives", name,
+                                        f"no [strategies.{name}] table (defined: "
+                                        f"{', '.join(s.strategies)})"))
+        if firm.strategy not in firm.adaptive.alternatives:
+            problems.append(Problem(f"firms[{i}].adaptive.alternatives",
+                                    list(firm.adaptive.alternatives),
+                                    f"must include the starting strategy {firm.strategy!r}"))
     capacity = s.capacity
     random_kinds = ("watts_strogatz", "erdos_renyi", "barabasi_albert")
     if s.network.kind in random_kinds and capacity > 1 and s.network.mean_degree >= capacity:
