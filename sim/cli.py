@@ -72,12 +72,14 @@ def _add_validate(p: argparse.ArgumentParser) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario files without running them; exit 1 if any is invalid."""
+    from sim.network import check_graph_file
     from sim.scenario import load_scenario
 
     failed = 0
     for path in args.files:
         try:
             s = load_scenario(path)
+            check_graph_file(s)
         except ScenarioError as exc:
             failed += 1
             print(exc, file=sys.stderr)

@@ -495,7 +495,7 @@ class MarketModel(mesa.Model):
         return pd.DataFrame({
             "lifecycle": pd.Categorical.from_codes(self.lifecycle(), LIFECYCLE_NAMES),
             "firm": st.firm,
-            "trust": trust_now,
+            "trust_with_firm": trust_now,
             "trust_stage": self._stage(trust_now) * has_firm,
             "last_rating": st.last_rating,
             "tenure": st.tenure,

@@ -86,7 +86,7 @@ def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:
         Integer seed drawn from the model's generator and passed on to networkx.
     """
     k = spec.mean_degree
-    if n_nodes <= 1 or spec.kind == "empty" or k == 0:
+    if n_nodes <= 1 or spec.kind == "empty" or (k == 0 and spec.kind != "complete"):
         return Graph(np.zeros(n_nodes + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
     if spec.kind == "watts_strogatz":
         g = nx.watts_strogatz_graph(n_nodes, k, spec.rewire_probability, seed=seed)
@@ -116,17 +116,29 @@ def read_graph_file(path: Path, fmt: str = "auto") -> nx.Graph:
     return nx.Graph(g)
 
 
-def build_graph(scenario: Scenario, seed: int) -> Graph:
-    """The scenario's graph over all ``scenario.capacity`` customers."""
-    spec = scenario.network
-    n = scenario.capacity
-    if spec.kind != "file":
-        return generate(spec, n, seed)
+def check_graph_file(scenario: Scenario) -> None:
+    """Read a ``kind='file'`` graph and check its size, raising :class:`ScenarioError`."""
+    if scenario.network.kind != "file":
+        return
     path = graph_path(scenario)
-    g = read_graph_file(path, spec.format)
+    _check_size(read_graph_file(path, scenario.network.format), scenario, path)
+
+
+def _check_size(g: nx.Graph, scenario: Scenario, path: Path) -> None:
+    n = scenario.capacity
     if g.number_of_nodes() != n:
         raise ScenarioError(str(path), [Problem(
             "network.path", str(path),
             f"the graph has {g.number_of_nodes()} nodes but the scenario has {n} customers "
             "(customers.n_initial + arrivals_per_step * run.steps); they must match")])
+
+
+def build_graph(scenario: Scenario, seed: int) -> Graph:
+    """The scenario's graph over all ``scenario.capacity`` customers."""
+    spec = scenario.network
+    if spec.kind != "file":
+        return generate(spec, scenario.capacity, seed)
+    path = graph_path(scenario)
+    g = read_graph_file(path, spec.format)
+    _check_size(g, scenario, path)
     return from_networkx(g)

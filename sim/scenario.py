@@ -415,7 +415,8 @@ def _list_index(items: list[Any], key: str, where: str) -> int:
 _LEVER_KEYS = {f.name for f in dataclasses.fields(Levers)}
 
 
-def _resolve_firms(data: Mapping[str, Any], problems: list[Problem]) -> Any:
+def _resolve_firms(data: Mapping[str, Any], problems: list[Problem],
+                   inherited_keys: dict[int, set[str]], strategy_of: dict[int, Any]) -> Any:
     """Turn ``[[firms]]`` entries into FirmSpec input: strategy levers + overrides."""
     firms = data.get("firms")
     strategies = data.get("strategies")
@@ -440,11 +441,32 @@ def _resolve_firms(data: Mapping[str, Any], problems: list[Problem]) -> Any:
                                     f"no [strategies.{name}] table{extra} "
                                     f"(defined: {', '.join(strategies) or 'none'})"))
         overrides = firm.get("levers", {})
-        if isinstance(base, Mapping) and isinstance(overrides, Mapping):
-            # Keys that are not levers are reported once, by build(), under the firm.
-            firm["levers"] = {**{k: v for k, v in base.items() if k in _LEVER_KEYS}, **overrides}
+        if isinstance(overrides, Mapping):
+            inherited = base if isinstance(base, Mapping) else {}
+            # Keys that are not levers are reported once, under the strategy.
+            firm["levers"] = {**{k: v for k, v in inherited.items() if k in _LEVER_KEYS},
+                              **overrides}
+            inherited_keys[i] = set(firm["levers"]) - set(overrides)
+            strategy_of[i] = name
         resolved.append(firm)
     return resolved
+
+
+def _drop_inherited(problems: list[Problem], inherited_keys: dict[int, set[str]],
+                    strategy_of: dict[int, Any]) -> list[Problem]:
+    """Report a bad lever once, under its strategy, not again under every firm using it."""
+    reported = {p.path for p in problems}
+    kept = []
+    for p in problems:
+        parts = p.path.split(".")
+        if len(parts) == 3 and parts[0].startswith("firms[") and parts[1] == "levers":
+            i = int(parts[0][6:-1])
+            key = parts[2]
+            if (key in inherited_keys.get(i, ()) or key == "discount_duration") and \
+                    f"strategies.{strategy_of.get(i)}.{key}" in reported:
+                continue
+        kept.append(p)
+    return kept
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
@@ -457,14 +479,19 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scena
     """
     problems: list[Problem] = []
     data = copy.deepcopy(dict(data))
+    data.pop("source", None)
+    inherited_keys: dict[int, set[str]] = {}
+    strategy_of: dict[int, Any] = {}
     if "firms" in data:
-        data["firms"] = _resolve_firms(data, problems)
+        data["firms"] = _resolve_firms(data, problems, inherited_keys, strategy_of)
     scenario = build(Scenario, data, problems=problems)
     if scenario is not dataclasses.MISSING:
+        scenario = dataclasses.replace(scenario, source=source)
         problems += _check_scenario(scenario)
+    problems = _drop_inherited(problems, inherited_keys, strategy_of)
     if problems:
         raise ScenarioError(source, problems)
-    return dataclasses.replace(scenario, source=source)
+    return scenario
 
 
 def _check_scenario(s: Scenario) -> list[Problem]:

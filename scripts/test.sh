@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The README's test command: install trustmarket with its test dependencies, then run
+# the whole test suite. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+python -m pytest -q
