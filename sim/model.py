@@ -9,6 +9,7 @@ collected by one DataCollector.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,11 @@ from sim.metrics import FIRM_LABELS, FIRM_METRICS, MARKET_METRICS
 from sim.network import Graph, build_graph
 from sim.rules import awareness, choice, churn, needs, pricing, satisfaction, trust, value
 from sim.rules import word_of_mouth as wom
-from sim.scenario import CHURN_CAUSES, HOLE_LEVER, HOLES, Scenario, load_scenario
+from sim.scenario import CHURN_CAUSES, HOLE_LEVER, HOLES, Levers, Scenario, load_scenario
 from sim.state import (
     FLOAT,
     LIFECYCLE_NAMES,
     CustomerState,
-    Lifecycle,
     Presence,
     initial_state,
     lifecycle,
@@ -75,7 +75,8 @@ class MarketModel(mesa.Model):
         self.failure_severity = np.array(mkt.failure_severity.as_tuple(), dtype=FLOAT)
         self.step_discount = (1.0 + mkt.annual_discount_rate) ** (-1.0 / mkt.steps_per_year)
         self.market_metrics: dict[str, float] = dict.fromkeys(MARKET_METRICS, 0.0)
-        self._bought_any = np.zeros(0, dtype=np.int64)
+        self._present = self.state.presence == Presence.PRESENT
+        self._refresh_levers()
         self._arrive(np.arange(c.n_initial), c.initial_awareness)
 
         self.datacollector = mesa.DataCollector(
@@ -93,9 +94,9 @@ class MarketModel(mesa.Model):
         promo_price, depth = self._set_prices()
         self._drift_needs()
         self._fade_trust()
-        heard_good, heard_bad = self._word_of_mouth()
-        self._become_aware(heard_good, flows)
-        self._hear(heard_good, heard_bad)
+        keys, heard_good, heard_bad = self._word_of_mouth()
+        self._become_aware(keys, heard_good, flows)
+        self._hear(keys, heard_good, heard_bad)
         buyers, firm_of, seen_price, on_deal = self._shop(promo_price, depth, flows)
         self._experience(buyers, firm_of, seen_price, promo_price, on_deal, flows)
         self._leave_market()
@@ -109,6 +110,7 @@ class MarketModel(mesa.Model):
         """People enter the market, knowing each firm with some probability."""
         st = self.state
         st.presence[rows] = Presence.PRESENT
+        self._present[rows] = True
         aware = self.rng.random((rows.size, self.n_firms)) < awareness_probability
         st.aware[rows] = aware
         st.expectation[rows] = np.where(aware, self._first_expectation(rows),
@@ -123,7 +125,7 @@ class MarketModel(mesa.Model):
 
     def _first_expectation(self, rows: np.ndarray) -> np.ndarray:
         """(len(rows), F) expectations from the prior and each firm's (maybe inflated) claim."""
-        claim = self._mean_value_all(rows) * (1.0 + lever_array(self.firms, "claim_inflation"))
+        claim = self._mean_value_all(rows) * (1.0 + self._lv["claim_inflation"])
         c = self.scenario.customers
         return awareness.first_expectation(c.initial_expectation, claim, c.claim_weight)
 
@@ -131,13 +133,14 @@ class MarketModel(mesa.Model):
         """Firms answer rivals' promotions (if the market responds) and set this step's price."""
         for f in self.firms:
             f.move_levers()
+        self._refresh_levers()
         response = self.scenario.market.price_response
         depths_before = [f.discount_depth for f in self.firms]
         for f in self.firms:
             rivals = [d for i, d in enumerate(depths_before) if i != f.index]
             f.respond_to_rivals(rivals, response)
         depth = np.array([f.promotion_depth(self.steps) for f in self.firms])
-        promo_price = lever_array(self.firms, "list_price") * (1.0 - depth)
+        promo_price = (self._lv["list_price"] * (1.0 - depth)).astype(FLOAT)
         return promo_price, depth
 
     def _drift_needs(self) -> None:
@@ -149,67 +152,73 @@ class MarketModel(mesa.Model):
         if rate > 0:
             self.state.trust *= FLOAT(1.0 - rate)
 
-    def _word_of_mouth(self) -> tuple[np.ndarray, np.ndarray]:
+    def _word_of_mouth(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Customers with an experience speak about its firm to graph neighbours.
 
-        Returns (n, F) counts of positive messages heard and of negative ones weighted by
-        how much the listener believes them (behavioural trusters discount hearsay).
+        Returns the messages heard, aggregated per (customer, firm) pair as flat keys
+        ``customer * F + firm`` (sorted, unique) with the number of positive messages and
+        the weight of negative ones (behavioural trusters of the firm discount hearsay).
         """
         st, c = self.state, self.scenario.customers
-        n, n_firms = st.n, self.n_firms
-        candidates = np.flatnonzero((st.presence == Presence.PRESENT) & (st.last_firm >= 0))
+        n_firms = self.n_firms
+        candidates = np.flatnonzero(self._present & (st.last_firm >= 0))
         firm_of = st.last_firm[candidates].astype(np.int64)
         behavioural = self._stage(st.trust[candidates, firm_of]) >= trust.BEHAVIOURAL
         p_pos, p_neg = wom.speaking_probability(
             st.last_rating[candidates], behavioural, c.wom_rate_satisfied, c.wom_rate_neutral,
             c.wom_rate_dissatisfied, c.advocacy_multiplier)
-        u = self.rng.random(candidates.size)
+        u = self.rng.random(candidates.size, dtype=FLOAT)
         positive = u < p_pos
-        negative = ~positive & (u < p_pos + p_neg)
-        speaking = positive | negative
+        speaking = positive | (u < p_pos + p_neg)
         speakers = candidates[speaking]
         owner, listener = wom.spread(speakers, self.graph.indptr, self.graph.indices,
                                      c.wom_reach, self.rng)
+        heard = self._present[listener]
+        listener, owner = listener[heard], owner[heard]
         msg_firm = firm_of[speaking][owner]
         good = positive[speaking][owner]
-        present = st.presence[listener] == Presence.PRESENT
-        good_l, good_f = listener[good & present], msg_firm[good & present]
-        bad_l, bad_f = listener[~good & present], msg_firm[~good & present]
-        heard_good = wom.count_messages(good_l, good_f, n, n_firms)
-        believed = 1.0 - c.hearsay_discount * (self._stage(st.trust[bad_l, bad_f])
-                                               >= trust.BEHAVIOURAL)
-        heard_bad = np.bincount(bad_l * n_firms + bad_f, weights=believed,
-                                minlength=n * n_firms).reshape(n, n_firms)
-        self.market_metrics.update(messages_positive=good_l.size, messages_negative=bad_l.size,
-                                   speakers=speakers.size)
-        return heard_good, heard_bad
+        bad_l, bad_f = listener[~good], msg_firm[~good]
+        believed = np.ones(listener.size)
+        believed[~good] -= c.hearsay_discount * (
+            self._stage(st.trust[bad_l, bad_f]) >= trust.BEHAVIOURAL)
+        keys, inverse = np.unique(listener * n_firms + msg_firm, return_inverse=True)
+        heard_good = np.bincount(inverse, weights=good, minlength=keys.size)
+        heard_bad = np.bincount(inverse, weights=np.where(good, 0.0, believed),
+                                minlength=keys.size)
+        self.market_metrics.update(messages_positive=int(good.sum()),
+                                   messages_negative=int(bad_l.size), speakers=speakers.size)
+        return keys, heard_good, heard_bad
 
-    def _become_aware(self, heard_good: np.ndarray, flows: dict[str, np.ndarray]) -> None:
+    def _become_aware(self, keys: np.ndarray, heard_good: np.ndarray,
+                      flows: dict[str, np.ndarray]) -> None:
         """Advertising and recommendations make people aware of firms (Bass hazard)."""
-        st, c = self.state, self.scenario.customers
-        present = np.flatnonzero(st.presence == Presence.PRESENT)
-        advertising = lever_array(self.firms, "advertising")
-        hazard = awareness.awareness_hazard(advertising, heard_good[present], c.wom_persuasion)
-        newly = ~st.aware[present] & (self.rng.random(hazard.shape) < hazard)
-        rows, firms = np.nonzero(newly)
-        if rows.size:
-            people = present[rows]
+        st, c, n_firms = self.state, self.scenario.customers, self.n_firms
+        advertising = self._lv["advertising"]
+        unaware = np.flatnonzero((~st.aware & self._present[:, None]).reshape(-1))
+        hazard = advertising[unaware % n_firms]
+        at = np.searchsorted(unaware, keys)
+        found = at < unaware.size
+        found[found] = unaware[at[found]] == keys[found]
+        hazard[at[found]] += c.wom_persuasion * heard_good[found]
+        newly = unaware[self.rng.random(unaware.size, dtype=FLOAT) < hazard]
+        people, firms = np.divmod(newly, n_firms)
+        if people.size:
             first = self._first_expectation(people)
-            st.expectation[people, firms] = first[np.arange(rows.size), firms]
+            st.expectation[people, firms] = first[np.arange(people.size), firms]
             st.aware[people, firms] = True
         # Advertising reaches everyone in the audience, aware or not, and is paid per contact.
-        audience = present.size - np.bincount(st.firm[present][st.firm[present] >= 0],
-                                              minlength=self.n_firms)
-        flows["acquisition_cost"] += (advertising * audience
-                                      * self.scenario.market.contact_cost)
+        customers = np.bincount(st.firm[st.firm >= 0], minlength=n_firms)
+        audience = self._present.sum() - customers
+        flows["acquisition_cost"] += advertising * audience * self.scenario.market.contact_cost
 
-    def _hear(self, heard_good: np.ndarray, heard_bad: np.ndarray) -> None:
+    def _hear(self, keys: np.ndarray, heard_good: np.ndarray, heard_bad: np.ndarray) -> None:
         """Messages shift the expectations of those who know the firm."""
         st = self.state
         shift = self.scenario.customers.wom_expectation_shift
-        if shift > 0:
-            delta = (shift * (heard_good - heard_bad)).astype(FLOAT)
-            st.expectation += np.where(st.aware, delta, FLOAT(0))
+        if shift > 0 and keys.size:
+            known = st.aware.reshape(-1)[keys]
+            expectation = st.expectation.reshape(-1)  # a view: keys index it directly
+            expectation[keys[known]] += (shift * (heard_good - heard_bad)[known]).astype(FLOAT)
 
     def _shop(self, promo_price: np.ndarray, depth: np.ndarray,
               flows: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
@@ -219,37 +228,50 @@ class MarketModel(mesa.Model):
         points) and whether the purchase was on a deal; switching customers churn from
         their old firm with cause 'competitor_offer'.
         """
-        st, c = self.state, self.scenario.customers
-        present = st.presence == Presence.PRESENT
-        occasion = present & (self.rng.random(st.n) < c.purchase_probability)
-        shoppers = np.flatnonzero(occasion & st.aware.any(axis=1))
+        st, c, n_firms = self.state, self.scenario.customers, self.n_firms
+        knows_a_firm = st.aware[:, 0].copy()
+        for f in range(1, n_firms):
+            knows_a_firm |= st.aware[:, f]
+        occasion = self.rng.random(st.n, dtype=FLOAT) < c.purchase_probability
+        shoppers = np.flatnonzero(occasion & self._present & knows_a_firm)
         current = st.firm[shoppers].astype(np.int64)
         has_firm = current >= 0
-        cur = np.where(has_firm, current, 0)
-        stage_cur = np.where(has_firm, self._stage(st.trust[shoppers, cur]), 0)
+        stage_cur = np.zeros(shoppers.size, dtype=np.int8)
+        stage_cur[has_firm] = self._stage(st.trust[shoppers[has_firm], current[has_firm]])
         habitual = (stage_cur >= trust.BEHAVIOURAL) & (
-            self.rng.random(shoppers.size) < c.habit_probability)
+            self.rng.random(shoppers.size, dtype=FLOAT) < c.habit_probability)
 
-        list_price = lever_array(self.firms, "list_price")
-        points = lever_array(self.firms, "points_rate")
+        list_price, points = self._lv["list_price"], self._lv["points_rate"]
         member = st.member[shoppers]
         seen = choice.seen_prices(promo_price, list_price, points, member, current, stage_cur,
                                   c.promotion_resistance)
-        gumbel = self.rng.gumbel(size=(shoppers.size, self.n_firms + 1))
-        chosen = self._choose(shoppers, current, seen, gumbel)
-        chosen = np.where(habitual, current, chosen)
-
-        # Deadweight: would the same firm have been chosen at full price (same draws)?
-        full = choice.seen_prices(list_price, list_price, np.zeros_like(points), member,
-                                  current, stage_cur, c.promotion_resistance)
-        at_full_price = np.where(habitual, current, self._choose(shoppers, current, full, gumbel))
+        chosen = current.copy()
+        deciding = np.flatnonzero(~habitual)
+        gumbel = _gumbel(self.rng, (deciding.size, n_firms + 1))
+        chosen[deciding] = self._choose(shoppers[deciding], current[deciding], seen[deciding],
+                                        gumbel)
 
         bought = chosen != choice.OUTSIDE
         buyers, firm_of = shoppers[bought], chosen[bought]
         rows = np.arange(buyers.size)
         seen_price = seen[bought][rows, firm_of]
         on_deal = (depth[firm_of] > 0) | (member[bought][rows, firm_of] & (points[firm_of] > 0))
-        deadweight = on_deal & (at_full_price[bought] == firm_of)
+
+        # Deadweight: would the same firm have been chosen at full price (same draws)?
+        # Habitual buyers do not compare prices, so their deals are deadweight by definition.
+        would_anyway = np.zeros(shoppers.size, dtype=bool)
+        would_anyway[habitual] = True
+        on_deal_shopper = np.zeros(shoppers.size, dtype=bool)
+        on_deal_shopper[np.flatnonzero(bought)[on_deal]] = True
+        recheck = np.flatnonzero(on_deal_shopper[deciding])
+        if recheck.size:
+            who = deciding[recheck]
+            full = choice.seen_prices(list_price, list_price, np.zeros_like(points),
+                                      member[who], current[who], stage_cur[who],
+                                      c.promotion_resistance)
+            again = self._choose(shoppers[who], current[who], full, gumbel[recheck])
+            would_anyway[who] = again == chosen[who]
+        deadweight = on_deal & would_anyway[bought]
         gift = (list_price[firm_of] - seen_price) * self._basket(buyers, firm_of)
         flows["deal_purchases"] += self._per_firm(firm_of, on_deal)
         flows["deadweight_discount"] += self._per_firm(firm_of, gift * deadweight)
@@ -263,12 +285,12 @@ class MarketModel(mesa.Model):
         new_rows, new_firms = buyers[joined], firm_of[joined]
         st.firm[new_rows] = new_firms
         st.tenure[new_rows] = 0
-        fit = needs.product_fit(st.need[new_rows], self.positions[new_firms],
-                                lever_array(self.firms, "personalisation")[new_firms],
-                                c.fit_weight)
-        st.fit_at_join[new_rows] = fit
+        st.fit_at_join[new_rows] = needs.product_fit(
+            st.need[new_rows], self.positions[new_firms], self._lv["personalisation"][new_firms],
+            c.fit_weight)
         first_time = ~st.member[new_rows, new_firms] & (points[new_firms] > 0)
-        joins = first_time & (self.rng.random(new_rows.size) < c.programme_join_probability)
+        joins = first_time & (self.rng.random(new_rows.size, dtype=FLOAT)
+                              < c.programme_join_probability)
         st.member[new_rows[joins], new_firms[joins]] = True
         return buyers, firm_of, seen_price, on_deal
 
@@ -292,27 +314,30 @@ class MarketModel(mesa.Model):
         """Use, failures, complaints and recovery, satisfaction, trust, expectations,
         reference price, deal dependence, and leaving after a bad experience; accounts."""
         st, c, mkt = self.state, self.scenario.customers, self.scenario.market
-        firms = self.firms
-        quality = lever_array(firms, "quality")[firm_of]
+        quality = self._lv["quality"][firm_of]
         fit = needs.product_fit(st.need[buyers], self.positions[firm_of],
-                                lever_array(firms, "personalisation")[firm_of], c.fit_weight)
+                                self._lv["personalisation"][firm_of], c.fit_weight)
         weights = st.facet_weights[buyers]
-        mean = value.mean_value(fit, weights, quality, lever_array(firms, "service")[firm_of],
-                                lever_array(firms, "social_value")[firm_of])
-        hole_levers = np.column_stack([lever_array(firms, HOLE_LEVER[h]) for h in HOLES])
+        mean = value.mean_value(fit, weights, quality, self._lv["service"][firm_of],
+                                self._lv["social_value"][firm_of])
+        hole_levers = np.column_stack([self._lv[HOLE_LEVER[h]] for h in HOLES])
         p_fail = value.failure_probabilities(self.failure_base, hole_levers,
                                              mkt.failure_mitigation)[firm_of]
-        failed = value.draw_failures(p_fail, self.rng)
+        failed = self.rng.random(p_fail.shape, dtype=FLOAT) < p_fail
         any_failure = failed.any(axis=1)
         complained, recovered = value.complaints_and_recovery(
-            any_failure, c.complaint_probability, lever_array(firms, "recovery")[firm_of],
+            any_failure, c.complaint_probability, self._lv["recovery"][firm_of],
             self.rng)
         failed &= ~recovered[:, None]
         perceived = value.experienced_value(mean, failed, self.failure_severity, c.value_noise,
                                             self.rng) + FLOAT(c.recovery_bonus) * recovered
 
         expected = st.expectation[buyers, firm_of]
-        best_known = np.where(st.aware[buyers], st.expectation[buyers], -np.inf).max(axis=1)
+        known = st.aware[buyers]
+        best_known = np.where(known[:, 0], st.expectation[buyers, 0], -np.inf)
+        for f in range(1, self.n_firms):
+            best_known = np.maximum(best_known, np.where(known[:, f], st.expectation[buyers, f],
+                                                         -np.inf))
         standard = satisfaction.comparison_standard(expected, best_known, c.norm_weight)
         surprise = satisfaction.disconfirmation(perceived, standard)
         vfm = satisfaction.value_for_money(seen_price, st.reference_price[buyers])
@@ -334,21 +359,21 @@ class MarketModel(mesa.Model):
 
         # Leaving after a bad experience, with its cause attributed.
         short = satisfaction.shortfall(total, c.satisfaction_band)
-        leave = self.rng.random(buyers.size) < churn.leave_probability(
-            short, trust_after, c.churn_sensitivity, c.failure_tolerance)
-        hole_losses = failed * self.failure_severity
-        need_loss = weights[:, 0] * (0.5 + 0.5 * quality) * np.maximum(
-            0.0, st.fit_at_join[buyers] - fit)
-        price_loss = np.maximum(0.0, -c.value_for_money_weight * vfm)
+        leave = np.flatnonzero(self.rng.random(buyers.size, dtype=FLOAT) < churn.leave_probability(
+            short, trust_after, c.churn_sensitivity, c.failure_tolerance))
+        hole_losses = failed[leave] * self.failure_severity
+        need_loss = weights[leave, 0] * (0.5 + 0.5 * quality[leave]) * np.maximum(
+            0.0, st.fit_at_join[buyers[leave]] - fit[leave])
+        price_loss = np.maximum(0.0, -c.value_for_money_weight * vfm[leave])
         cause = churn.attribute_cause(hole_losses, need_loss, price_loss)
         # "Next time I just won't buy": the bad experience becomes what they expect there.
         st.expectation[buyers[leave], firm_of[leave]] = perceived[leave]
-        for k in np.unique(cause[leave]):
-            pick = leave & (cause == k)
+        for k in np.unique(cause):
+            pick = leave[cause == k]
             self._churn(buyers[pick], firm_of[pick], int(k), flows)
 
         # Accounts of the purchases.
-        lv_price = lever_array(firms, "list_price")[firm_of]
+        lv_price = self._lv["list_price"][firm_of]
         units = self._basket(buyers, firm_of, trust_before)
         revenue = promo_price[firm_of] * units
         member = st.member[buyers, firm_of]
@@ -359,17 +384,21 @@ class MarketModel(mesa.Model):
             "revenue": revenue,
             "cost_of_goods": (mkt.unit_cost + mkt.quality_unit_cost * quality) * units,
             "discount_cost": (lv_price - promo_price[firm_of]) * units,
-            "points_cost": lever_array(firms, "points_rate")[firm_of] * member * revenue
+            "points_cost": self._lv["points_rate"][firm_of] * member * revenue
             * mkt.points_redemption,
             "serving_cost": mkt.serve_cost * (1.0 - mkt.serve_cost_tenure_saving * tenure_share),
-            "recovery_cost": mkt.recovery_cost * lever_array(firms, "recovery")[firm_of]
+            "recovery_cost": mkt.recovery_cost * self._lv["recovery"][firm_of]
             * complained,
             "failures": any_failure,
             "complaints": complained,
             "recoveries": recovered,
         }
-        for key, values in per_firm.items():
-            flows[key] += self._per_firm(firm_of, values)
+        totals = np.bincount(
+            (np.arange(len(per_firm))[:, None] * self.n_firms + firm_of[None, :]).ravel(),
+            weights=np.concatenate([np.asarray(v, dtype=np.float64) for v in per_firm.values()]),
+            minlength=len(per_firm) * self.n_firms).reshape(len(per_firm), self.n_firms)
+        for key, row in zip(per_firm, totals, strict=True):
+            flows[key] += row
         n_purchases = np.maximum(flows["purchases"], 1)
         flows["mean_satisfaction"] = np.where(
             flows["purchases"] > 0, self._per_firm(firm_of, rating) / n_purchases, np.nan)
@@ -388,9 +417,10 @@ class MarketModel(mesa.Model):
     def _leave_market(self) -> None:
         """Some people leave the market for good; everyone else's tenure grows."""
         st, p = self.state, self.scenario.customers.exit_probability
-        present = np.flatnonzero(st.presence == Presence.PRESENT)
-        gone = present[self.rng.random(present.size) < p] if p > 0 else present[:0]
+        present = np.flatnonzero(self._present)
+        gone = present[self.rng.random(present.size, dtype=FLOAT) < p] if p > 0 else present[:0]
         st.presence[gone] = Presence.GONE
+        self._present[gone] = False
         st.firm[gone] = -1
         self.market_metrics["exits"] = gone.size
         st.tenure[st.firm >= 0] += 1
@@ -406,7 +436,8 @@ class MarketModel(mesa.Model):
         stage = self._stage(t)
         counts = self._per_firm(firm_of, np.ones(rows.size))
         flows["active_customers"] = counts
-        flows["aware"] = st.aware[st.presence == Presence.PRESENT].sum(axis=0).astype(float)
+        flows["aware"] = np.array([np.count_nonzero(st.aware[:, f] & self._present)
+                                   for f in range(self.n_firms)], dtype=float)
         for s, name in enumerate(trust.STAGE_NAMES):
             flows[f"stage_{name}"] = self._per_firm(firm_of, stage == s)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -415,9 +446,9 @@ class MarketModel(mesa.Model):
                 flows[f"mean_{name}"] = self._per_firm(firm_of, getattr(st, name)[rows]) / counts
             flows["satisfied_churn_share"] = flows["satisfied_churners"] / flows["churned"]
         flows["programme_members"] = self._per_firm(firm_of, st.member[rows, firm_of])
-        invest = (mkt.training_cost * lever_array(self.firms, "training")
-                  + mkt.service_cost * lever_array(self.firms, "service")
-                  + mkt.personalisation_cost * lever_array(self.firms, "personalisation"))
+        invest = (mkt.training_cost * self._lv["training"]
+                  + mkt.service_cost * self._lv["service"]
+                  + mkt.personalisation_cost * self._lv["personalisation"])
         flows["service_cost"] = invest * counts
         flows["price"] = promo_price
         flows["strategy_switches"] = np.array([f.strategy_switches for f in self.firms], float)
@@ -425,11 +456,22 @@ class MarketModel(mesa.Model):
         discount_factor = self.step_discount ** self.steps
         for f in self.firms:
             f.book({k: float(v[f.index]) for k, v in flows.items()}, discount_factor)
-        counts_by_stage = np.bincount(self.lifecycle(), minlength=len(Lifecycle))
-        for s, name in enumerate(LIFECYCLE_NAMES):
-            self.market_metrics[f"lifecycle_{name}"] = int(counts_by_stage[s])
+        by_presence = np.bincount(st.presence, minlength=len(Presence))
+        new = int(flows["stage_none"].sum())
+        regular = rows.size - new
+        lapsed = int(np.count_nonzero(self._present & ~active & (st.last_firm >= 0)))
+        self.market_metrics.update(
+            lifecycle_absent=int(by_presence[Presence.ABSENT]),
+            lifecycle_gone=int(by_presence[Presence.GONE]), lifecycle_new=new,
+            lifecycle_regular=regular, lifecycle_lapsed=lapsed,
+            lifecycle_potential=int(by_presence[Presence.PRESENT]) - rows.size - lapsed)
 
     # ------------------------------------------------------------------ helpers
+    def _refresh_levers(self) -> None:
+        """Cache every lever as an array over firms for this step."""
+        self._lv = {f.name: lever_array(self.firms, f.name).astype(FLOAT)
+                    for f in dataclasses.fields(Levers)}
+
     @property
     def n_firms(self) -> int:
         """Number of firms."""
@@ -453,12 +495,12 @@ class MarketModel(mesa.Model):
         """(len(rows), F) mean perceived value of every firm for the given customers."""
         st, c = self.state, self.scenario.customers
         fit = needs.product_fit(st.need[rows, None], self.positions[None, :],
-                                lever_array(self.firms, "personalisation")[None, :],
+                                self._lv["personalisation"][None, :],
                                 c.fit_weight)
         return value.mean_value(fit, st.facet_weights[rows, None, :],
-                                lever_array(self.firms, "quality")[None, :],
-                                lever_array(self.firms, "service")[None, :],
-                                lever_array(self.firms, "social_value")[None, :])
+                                self._lv["quality"][None, :],
+                                self._lv["service"][None, :],
+                                self._lv["social_value"][None, :])
 
     def lifecycle(self) -> np.ndarray:
         """Lifecycle stage of every customer now (see :class:`sim.state.Lifecycle`)."""
@@ -518,3 +560,14 @@ def _attribute(name: str):
     def read(obj: Any) -> Any:
         return getattr(obj, name)
     return read
+
+
+def _gumbel(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Standard Gumbel draws in single precision: ``-log(-log(u))`` with u in (0, 1)."""
+    u = rng.random(shape, dtype=FLOAT)
+    np.maximum(u, FLOAT(2.0**-25), out=u)  # keep u off 0, where -log(-log(u)) is -inf
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    return u

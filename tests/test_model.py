@@ -177,3 +177,12 @@ def test_no_rule_mentions_a_strategy_by_name():
                          if not line.lstrip().startswith("#"))
         code = re.sub(r'"""[\s\S]*?"""', "", code)  # docstrings may name the seed ideas
         assert not names.search(code), f"{path.name} mentions a strategy by name"
+
+
+def test_single_precision_gumbel_draws_are_standard_gumbel():
+    from sim.model import _gumbel
+
+    g = _gumbel(np.random.default_rng(0), (2_000_000,))
+    assert np.isfinite(g).all()
+    assert g.mean() == pytest.approx(np.euler_gamma, abs=0.005)
+    assert g.var() == pytest.approx(np.pi**2 / 6, rel=0.01)

@@ -18,8 +18,10 @@ def drift_needs(need: np.ndarray, sd: float, rng: np.random.Generator) -> np.nda
     """
     if sd == 0 or need.size == 0:
         return need
-    moved = need + rng.normal(0.0, sd, size=need.shape).astype(need.dtype)
-    return np.mod(moved, 1.0, dtype=need.dtype)
+    moved = need + need.dtype.type(sd) * rng.standard_normal(need.shape, dtype=need.dtype)
+    moved %= 1.0
+    moved[moved >= 1.0] = 0.0  # float rounding of a tiny negative step can give exactly 1
+    return moved
 
 
 def product_fit(need: np.ndarray, position: np.ndarray, personalisation: np.ndarray,

@@ -47,5 +47,9 @@ def decay_trust(trust: np.ndarray, rate: float) -> np.ndarray:
 
 def trust_stage(trust: np.ndarray, thresholds: tuple[float, float, float]) -> np.ndarray:
     """Stage 0 (none), 1 (cognitive), 2 (emotional) or 3 (behavioural) by threshold."""
-    return np.searchsorted(np.asarray(thresholds, dtype=trust.dtype), trust, side="right").astype(
-        np.int8)
+    first, second, third = (trust.dtype.type(t) for t in thresholds) if isinstance(
+        trust, np.ndarray) else thresholds
+    stage = (trust >= first).astype(np.int8)
+    stage += trust >= second
+    stage += trust >= third
+    return stage
