@@ -40,17 +40,18 @@ def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence
 
 
 def run_replication(scenario: Scenario, replication: int, root_seed: int | None = None,
-                    steps: int | None = None,
-                    seed: np.random.SeedSequence | None = None) -> Replication:
+                    steps: int | None = None, seed: np.random.SeedSequence | None = None,
+                    engine: str | None = None) -> Replication:
     """Build and run one replication of ``scenario`` for ``steps`` (default ``run.steps``).
 
     The seed is ``seed`` if given (sweeps pass ``SeedSequence(root, spawn_key=(point, r))``),
     else :func:`replication_seed` of ``root_seed`` (default ``run.seed``) and ``replication``.
+    ``engine`` picks the model's engine (see :class:`~sim.model.MarketModel`).
     """
     if seed is None:
         seed = replication_seed(scenario.run.seed if root_seed is None else root_seed,
                                 replication)
-    model = MarketModel(scenario, seed=seed)
+    model = MarketModel(scenario, seed=seed, engine=engine)
     for _ in range(scenario.run.steps if steps is None else steps):
         model.step()
     firms = model.firm_timeseries()
@@ -188,7 +189,7 @@ def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float,
 
 
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-        workers: int = 1, progress: bool = False) -> Results:
+        workers: int = 1, progress: bool = False, engine: str | None = None) -> Results:
     """Run the scenario's replications and return them with their statistics.
 
     Parameters
@@ -201,27 +202,30 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         Worker processes; results are identical for any number.
     progress
         Show a progress bar on standard error.
+    engine
+        The model's engine, ``"numba"`` or ``"numpy"`` (default: numba when installed).
     """
     n = scenario.run.replications if replications is None else replications
     root = scenario.run.seed if seed is None else seed
     results = Results(scenario)
-    for rep in _progress(_replications(scenario, range(n), root, workers), n, progress,
-                         scenario.name):
+    for rep in _progress(_replications(scenario, range(n), root, workers, engine), n,
+                         progress, scenario.name):
         results.replications.append(rep)
     results.replications.sort(key=lambda r: r.replication)
     return results
 
 
-def _replications(scenario: Scenario, indices: Iterable[int], root: int,
-                  workers: int) -> Iterable[Replication]:
+def _replications(scenario: Scenario, indices: Iterable[int], root: int, workers: int,
+                  engine: str | None) -> Iterable[Replication]:
     if workers <= 1:
         for i in indices:
-            yield run_replication(scenario, i, root)
+            yield run_replication(scenario, i, root, engine=engine)
         return
     # Mesa switches multiprocessing to "spawn"; be explicit so behaviour does not depend on it.
     ctx = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [pool.submit(run_replication, scenario, i, root) for i in indices]
+        futures = [pool.submit(run_replication, scenario, i, root, None, None, engine)
+                   for i in indices]
         for fut in cf.as_completed(futures):
             yield fut.result()
 

@@ -18,6 +18,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim import kernels
 from sim.firm import Firm, lever_array
 from sim.metrics import FIRM_LABELS, FIRM_METRICS, MARKET_METRICS
 from sim.network import Graph, build_graph
@@ -35,6 +36,22 @@ from sim.state import (
 
 SeedLike = int | np.random.SeedSequence | None
 
+#: Per-firm totals of the purchases of a step, in the order the experience phase returns.
+PURCHASE_TOTALS = ("purchases", "units", "revenue", "cost_of_goods", "discount_cost",
+                   "points_cost", "serving_cost", "recovery_cost", "failures", "complaints",
+                   "recoveries", "rating_sum")
+
+
+@dataclasses.dataclass
+class ExperienceDraws:
+    """The random numbers of one experience phase, drawn in a fixed order so that both
+    engines consume the same stream."""
+
+    failure: np.ndarray  #: (m, 5) uniforms: which holes fail
+    complaint: np.ndarray  #: (2, m) uniforms: complaint, recovery
+    noise: np.ndarray  #: (m,) perceptual noise (value units)
+    leave: np.ndarray  #: (m,) uniforms: leaving after a bad experience
+
 
 class MarketModel(mesa.Model):
     """A market of customers and firms, built from a :class:`~sim.scenario.Scenario`.
@@ -50,10 +67,13 @@ class MarketModel(mesa.Model):
     overrides
         Dotted-key replacements applied to the scenario (re-validated), e.g.
         ``{"customers.wom_reach": 3}`` — the path the browser app's sliders take.
+    engine
+        ``"numba"`` (compiled shopping loop, default when numba is installed) or
+        ``"numpy"`` (the rules alone). Both consume the same random draws.
     """
 
     def __init__(self, scenario: Scenario | str | Path, seed: SeedLike = None,
-                 overrides: Mapping[str, Any] | None = None):
+                 overrides: Mapping[str, Any] | None = None, engine: str | None = None):
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         if overrides:
@@ -62,6 +82,11 @@ class MarketModel(mesa.Model):
             seed = scenario.run.seed
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         super().__init__(rng=seq)
+        self.engine = engine or ("numba" if kernels.AVAILABLE else "numpy")
+        if self.engine not in ("numpy", "numba") or (self.engine == "numba"
+                                                      and not kernels.AVAILABLE):
+            raise ValueError(f"engine must be 'numpy' or 'numba' (installed: "
+                             f"{kernels.AVAILABLE}), not {engine!r}")
         self.scenario = scenario
         self.seed_entropy = seq.entropy
         self.seed_spawn_key = tuple(seq.spawn_key)
@@ -89,7 +114,7 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """One period: arrive, set prices, drift, talk, learn of firms, shop, experience,
         leave, book the accounts, collect."""
-        flows = {k: np.zeros(self.n_firms) for k in FIRM_METRICS}
+        flows = {k: np.zeros(self.n_firms) for k in (*FIRM_METRICS, "rating_sum")}
         self._arrive_new_customers()
         promo_price, depth = self._set_prices()
         self._drift_needs()
@@ -242,35 +267,15 @@ class MarketModel(mesa.Model):
             self.rng.random(shoppers.size, dtype=FLOAT) < c.habit_probability)
 
         list_price, points = self._lv["list_price"], self._lv["points_rate"]
-        member = st.member[shoppers]
-        seen = choice.seen_prices(promo_price, list_price, points, member, current, stage_cur,
-                                  c.promotion_resistance)
-        chosen = current.copy()
         deciding = np.flatnonzero(~habitual)
         gumbel = _gumbel(self.rng, (deciding.size, n_firms + 1))
-        chosen[deciding] = self._choose(shoppers[deciding], current[deciding], seen[deciding],
-                                        gumbel)
-
+        decide = self._decide_numba if self.engine == "numba" else self._decide_numpy
+        chosen, seen_chosen, would_anyway = decide(shoppers, current, stage_cur, habitual,
+                                                   deciding, gumbel, promo_price, depth)
         bought = chosen != choice.OUTSIDE
         buyers, firm_of = shoppers[bought], chosen[bought]
-        rows = np.arange(buyers.size)
-        seen_price = seen[bought][rows, firm_of]
-        on_deal = (depth[firm_of] > 0) | (member[bought][rows, firm_of] & (points[firm_of] > 0))
-
-        # Deadweight: would the same firm have been chosen at full price (same draws)?
-        # Habitual buyers do not compare prices, so their deals are deadweight by definition.
-        would_anyway = np.zeros(shoppers.size, dtype=bool)
-        would_anyway[habitual] = True
-        on_deal_shopper = np.zeros(shoppers.size, dtype=bool)
-        on_deal_shopper[np.flatnonzero(bought)[on_deal]] = True
-        recheck = np.flatnonzero(on_deal_shopper[deciding])
-        if recheck.size:
-            who = deciding[recheck]
-            full = choice.seen_prices(list_price, list_price, np.zeros_like(points),
-                                      member[who], current[who], stage_cur[who],
-                                      c.promotion_resistance)
-            again = self._choose(shoppers[who], current[who], full, gumbel[recheck])
-            would_anyway[who] = again == chosen[who]
+        seen_price = seen_chosen[bought]
+        on_deal = (depth[firm_of] > 0) | (st.member[buyers, firm_of] & (points[firm_of] > 0))
         deadweight = on_deal & would_anyway[bought]
         gift = (list_price[firm_of] - seen_price) * self._basket(buyers, firm_of)
         flows["deal_purchases"] += self._per_firm(firm_of, on_deal)
@@ -294,6 +299,56 @@ class MarketModel(mesa.Model):
         st.member[new_rows[joins], new_firms[joins]] = True
         return buyers, firm_of, seen_price, on_deal
 
+    def _decide_numpy(self, shoppers: np.ndarray, current: np.ndarray, stage_cur: np.ndarray,
+                      habitual: np.ndarray, deciding: np.ndarray, gumbel: np.ndarray,
+                      promo_price: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Each shopper's choice, the unit price it saw for the chosen firm, and whether it
+        would have chosen the same firm at full price (same draws): deadweight.
+
+        Habitual buyers rebuy without comparing prices, so their deals are deadweight.
+        """
+        st, c = self.state, self.scenario.customers
+        list_price, points = self._lv["list_price"], self._lv["points_rate"]
+        member = st.member[shoppers]
+        seen = choice.seen_prices(promo_price, list_price, points, member, current, stage_cur,
+                                  c.promotion_resistance)
+        chosen = current.copy()
+        chosen[deciding] = self._choose(shoppers[deciding], current[deciding], seen[deciding],
+                                        gumbel)
+        rows = np.arange(shoppers.size)
+        seen_chosen = seen[rows, np.maximum(chosen, 0)]
+        would_anyway = habitual.copy()
+        picked = chosen[deciding]
+        safe = np.maximum(picked, 0)
+        on_deal = (picked >= 0) & ((depth[safe] > 0)
+                                   | (member[deciding, safe] & (points[safe] > 0)))
+        recheck = np.flatnonzero(on_deal)
+        if recheck.size:
+            who = deciding[recheck]
+            full = choice.seen_prices(list_price, list_price, np.zeros_like(points),
+                                      member[who], current[who], stage_cur[who],
+                                      c.promotion_resistance)
+            again = self._choose(shoppers[who], current[who], full, gumbel[recheck])
+            would_anyway[who] = again == chosen[who]
+        return chosen, seen_chosen, would_anyway
+
+    def _decide_numba(self, shoppers: np.ndarray, current: np.ndarray, stage_cur: np.ndarray,
+                      habitual: np.ndarray, deciding: np.ndarray, gumbel: np.ndarray,
+                      promo_price: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The same as :meth:`_decide_numpy`, as one compiled loop (:mod:`sim.kernels`)."""
+        st, c = self.state, self.scenario.customers
+        gumbel_row = np.full(shoppers.size, -1, dtype=np.int64)
+        gumbel_row[deciding] = np.arange(deciding.size)
+        return kernels.shop_kernel(
+            shoppers, current, stage_cur, habitual, gumbel_row, gumbel, st.expectation,
+            st.trust, st.aware, st.member, st.reference_price, st.price_sensitivity,
+            st.deal_dependence, promo_price.astype(FLOAT), self._lv["list_price"],
+            self._lv["points_rate"], depth.astype(FLOAT), FLOAT(c.stage_thresholds[1]),
+            trust.BEHAVIOURAL, c.emotional_preference, c.switching_cost,
+            c.trust_price_insensitivity, c.deal_sensitivity, c.loss_aversion,
+            c.indifference_zone, c.outside_utility, c.choice_precision,
+            c.promotion_resistance)
+
     def _choose(self, shoppers: np.ndarray, current: np.ndarray, price: np.ndarray,
                 gumbel: np.ndarray) -> np.ndarray:
         st, c = self.state, self.scenario.customers
@@ -313,6 +368,39 @@ class MarketModel(mesa.Model):
                     flows: dict[str, np.ndarray]) -> None:
         """Use, failures, complaints and recovery, satisfaction, trust, expectations,
         reference price, deal dependence, and leaving after a bad experience; accounts."""
+        m = buyers.size
+        draws = ExperienceDraws(
+            failure=self.rng.random((m, len(HOLES)), dtype=FLOAT),
+            complaint=self.rng.random((2, m), dtype=FLOAT),
+            noise=FLOAT(self.scenario.customers.value_noise)
+            * self.rng.standard_normal(m, dtype=FLOAT),
+            leave=self.rng.random(m, dtype=FLOAT))
+        live = self._live_numba if self.engine == "numba" else self._live_numpy
+        leave, cause, totals = live(buyers, firm_of, seen_price, promo_price, on_deal, draws)
+        for k in np.unique(cause):
+            pick = leave[cause == k]
+            self._churn(buyers[pick], firm_of[pick], int(k), flows)
+        for key, row in zip(PURCHASE_TOTALS, totals, strict=True):
+            flows[key] += row
+        purchases = flows["purchases"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            flows["mean_satisfaction"] = np.where(purchases > 0,
+                                                  flows.pop("rating_sum") / purchases, np.nan)
+
+    def _failure_probabilities(self) -> np.ndarray:
+        """(F, 5) failure probability of each hole per purchase at each firm."""
+        hole_levers = np.column_stack([self._lv[HOLE_LEVER[h]] for h in HOLES])
+        return value.failure_probabilities(self.failure_base, hole_levers,
+                                           self.scenario.market.failure_mitigation).astype(FLOAT)
+
+    def _live_numpy(self, buyers: np.ndarray, firm_of: np.ndarray, seen_price: np.ndarray,
+                    promo_price: np.ndarray, on_deal: np.ndarray,
+                    draws: ExperienceDraws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The experience phase with the rules of :mod:`sim.rules`.
+
+        Returns the positions (in ``buyers``) of those who leave, each one's cause index,
+        and the (len(PURCHASE_TOTALS), F) per-firm totals of the purchases.
+        """
         st, c, mkt = self.state, self.scenario.customers, self.scenario.market
         quality = self._lv["quality"][firm_of]
         fit = needs.product_fit(st.need[buyers], self.positions[firm_of],
@@ -320,17 +408,14 @@ class MarketModel(mesa.Model):
         weights = st.facet_weights[buyers]
         mean = value.mean_value(fit, weights, quality, self._lv["service"][firm_of],
                                 self._lv["social_value"][firm_of])
-        hole_levers = np.column_stack([self._lv[HOLE_LEVER[h]] for h in HOLES])
-        p_fail = value.failure_probabilities(self.failure_base, hole_levers,
-                                             mkt.failure_mitigation)[firm_of]
-        failed = self.rng.random(p_fail.shape, dtype=FLOAT) < p_fail
+        p_fail = self._failure_probabilities()[firm_of]
+        failed = value.draw_failures(p_fail, draws.failure)
         any_failure = failed.any(axis=1)
         complained, recovered = value.complaints_and_recovery(
-            any_failure, c.complaint_probability, self._lv["recovery"][firm_of],
-            self.rng)
+            any_failure, c.complaint_probability, self._lv["recovery"][firm_of], draws.complaint)
         failed &= ~recovered[:, None]
-        perceived = value.experienced_value(mean, failed, self.failure_severity, c.value_noise,
-                                            self.rng) + FLOAT(c.recovery_bonus) * recovered
+        perceived = value.experienced_value(mean, failed, self.failure_severity,
+                                            draws.noise) + FLOAT(c.recovery_bonus) * recovered
 
         expected = st.expectation[buyers, firm_of]
         known = st.aware[buyers]
@@ -359,7 +444,7 @@ class MarketModel(mesa.Model):
 
         # Leaving after a bad experience, with its cause attributed.
         short = satisfaction.shortfall(total, c.satisfaction_band)
-        leave = np.flatnonzero(self.rng.random(buyers.size, dtype=FLOAT) < churn.leave_probability(
+        leave = np.flatnonzero(draws.leave < churn.leave_probability(
             short, trust_after, c.churn_sensitivity, c.failure_tolerance))
         hole_losses = failed[leave] * self.failure_severity
         need_loss = weights[leave, 0] * (0.5 + 0.5 * quality[leave]) * np.maximum(
@@ -368,9 +453,6 @@ class MarketModel(mesa.Model):
         cause = churn.attribute_cause(hole_losses, need_loss, price_loss)
         # "Next time I just won't buy": the bad experience becomes what they expect there.
         st.expectation[buyers[leave], firm_of[leave]] = perceived[leave]
-        for k in np.unique(cause):
-            pick = leave[cause == k]
-            self._churn(buyers[pick], firm_of[pick], int(k), flows)
 
         # Accounts of the purchases.
         lv_price = self._lv["list_price"][firm_of]
@@ -378,7 +460,7 @@ class MarketModel(mesa.Model):
         revenue = promo_price[firm_of] * units
         member = st.member[buyers, firm_of]
         tenure_share = np.minimum(st.tenure[buyers], mkt.full_tenure_steps) / mkt.full_tenure_steps
-        per_firm = {
+        per_purchase = {
             "purchases": np.ones(buyers.size),
             "units": units,
             "revenue": revenue,
@@ -387,21 +469,38 @@ class MarketModel(mesa.Model):
             "points_cost": self._lv["points_rate"][firm_of] * member * revenue
             * mkt.points_redemption,
             "serving_cost": mkt.serve_cost * (1.0 - mkt.serve_cost_tenure_saving * tenure_share),
-            "recovery_cost": mkt.recovery_cost * self._lv["recovery"][firm_of]
-            * complained,
+            "recovery_cost": mkt.recovery_cost * self._lv["recovery"][firm_of] * complained,
             "failures": any_failure,
             "complaints": complained,
             "recoveries": recovered,
+            "rating_sum": rating,
         }
-        totals = np.bincount(
-            (np.arange(len(per_firm))[:, None] * self.n_firms + firm_of[None, :]).ravel(),
-            weights=np.concatenate([np.asarray(v, dtype=np.float64) for v in per_firm.values()]),
-            minlength=len(per_firm) * self.n_firms).reshape(len(per_firm), self.n_firms)
-        for key, row in zip(per_firm, totals, strict=True):
-            flows[key] += row
-        n_purchases = np.maximum(flows["purchases"], 1)
-        flows["mean_satisfaction"] = np.where(
-            flows["purchases"] > 0, self._per_firm(firm_of, rating) / n_purchases, np.nan)
+        totals = np.stack([self._per_firm(firm_of, per_purchase[k]) for k in PURCHASE_TOTALS])
+        return leave, cause, totals
+
+    def _live_numba(self, buyers: np.ndarray, firm_of: np.ndarray, seen_price: np.ndarray,
+                    promo_price: np.ndarray, on_deal: np.ndarray,
+                    draws: ExperienceDraws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The same as :meth:`_live_numpy`, as one compiled loop (:mod:`sim.kernels`)."""
+        st, c, mkt, lv = self.state, self.scenario.customers, self.scenario.market, self._lv
+        leave_flag, cause, totals = kernels.experience_kernel(
+            buyers, firm_of, seen_price, promo_price.astype(FLOAT), on_deal,
+            draws.failure, draws.complaint, draws.noise, draws.leave,
+            st.need, st.facet_weights, st.expectation, st.trust, st.aware, st.member,
+            st.reference_price, st.deal_dependence, st.last_firm, st.last_rating,
+            st.fit_at_join, st.basket, st.tenure,
+            self.positions, lv["personalisation"], lv["quality"], lv["service"],
+            lv["social_value"], lv["recovery"], lv["list_price"], lv["points_rate"],
+            self._failure_probabilities(), self.failure_severity,
+            c.fit_weight, c.complaint_probability, c.recovery_bonus, c.norm_weight,
+            c.value_for_money_weight, c.satisfaction_band, c.price_trust_weight, c.trust_gain,
+            c.trust_loss, c.failure_tolerance, c.expectation_adaptation, c.reference_adaptation,
+            c.deal_dependence_gain, c.deal_dependence_decay, c.churn_sensitivity,
+            c.spend_growth, mkt.unit_cost, mkt.quality_unit_cost, mkt.points_redemption,
+            mkt.serve_cost, mkt.serve_cost_tenure_saving, mkt.full_tenure_steps,
+            mkt.recovery_cost, len(PURCHASE_TOTALS))
+        leave = np.flatnonzero(leave_flag)
+        return leave, cause[leave], totals
 
     def _churn(self, rows: np.ndarray, firm_of: np.ndarray, cause: int,
                flows: dict[str, np.ndarray]) -> None:

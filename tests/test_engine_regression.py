@@ -1,4 +1,4 @@
-"""The optimised engine still behaves like the baseline engine.
+"""The optimised engines (numpy and numba) still behave like the baseline engine.
 
 Optimisations changed the random stream (float32 draws, draws only where needed), so
 the check is statistical equivalence, not identical series: for each firm and outcome,
@@ -22,9 +22,9 @@ OUTCOMES = ["cumulative_profit", "churn_rate", "active_customers", "behavioural_
             "purchases", "deadweight_discount"]
 
 
-@pytest.fixture(scope="module")
-def fresh() -> pd.DataFrame:
-    return per_replication_outcomes(seed=8)
+@pytest.fixture(scope="module", params=["numpy", "numba"])
+def fresh(request) -> pd.DataFrame:
+    return per_replication_outcomes(seed=8, engine=request.param)
 
 
 @pytest.mark.parametrize("outcome", OUTCOMES)

@@ -50,27 +50,24 @@ def failure_probabilities(base: np.ndarray, levers: np.ndarray, mitigation: floa
     return base[None, :] * (1.0 - mitigation * levers)
 
 
-def draw_failures(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw which failures happen: ``probabilities`` is (m, 5) per purchase; returns bool."""
-    return rng.random(probabilities.shape) < probabilities
+def draw_failures(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Which failures happen: ``probabilities`` and ``uniforms`` are (m, 5); returns bool."""
+    return uniforms < probabilities
 
 
 def experienced_value(mean: np.ndarray, failures: np.ndarray, severity: np.ndarray,
-                      noise_sd: float, rng: np.random.Generator) -> np.ndarray:
+                      noise: np.ndarray) -> np.ndarray:
     """Perceived value of m purchases: mean minus failure severities plus perceptual noise.
 
-    Satisfaction is perceptual and volatile: ``noise_sd`` (value units) makes the same
-    offer feel different from one purchase to the next.
+    Satisfaction is perceptual and volatile: ``noise`` (value units, drawn by the caller
+    with s.d. ``customers.value_noise``) makes the same offer feel different each time.
     """
-    value = mean - failures.astype(mean.dtype) @ severity.astype(mean.dtype)
-    if noise_sd > 0:
-        value = value + rng.normal(0.0, noise_sd, size=mean.shape).astype(mean.dtype)
-    return value
+    return mean - failures.astype(mean.dtype) @ severity.astype(mean.dtype) + noise
 
 
 def complaints_and_recovery(failed: np.ndarray, complaint_probability: float,
                             recovery_probability: np.ndarray,
-                            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                            uniforms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which failed purchases lead to a complaint, and which complaints are put right.
 
     Parameters
@@ -78,12 +75,12 @@ def complaints_and_recovery(failed: np.ndarray, complaint_probability: float,
     failed : (m,) bool, the purchase had at least one failure.
     complaint_probability : chance a failed customer complains (the seeds: rarely).
     recovery_probability : (m,) the firm's recovery lever for each purchase.
+    uniforms : (2, m) uniform draws on [0, 1).
 
     Returns
     -------
     (complained, recovered), both (m,) bool; recovered implies complained.
     """
-    u = rng.random((2, failed.size))
-    complained = failed & (u[0] < complaint_probability)
-    recovered = complained & (u[1] < recovery_probability)
+    complained = failed & (uniforms[0] < complaint_probability)
+    recovered = complained & (uniforms[1] < recovery_probability)
     return complained, recovered
