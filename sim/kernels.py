@@ -214,3 +214,82 @@ def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_fail
 
 
 experience_kernel = numba.njit(cache=True)(_experience_kernel) if AVAILABLE else None
+
+
+def _awareness_kernel(aware, present, firm, keys, heard_good, uniforms, advertising,
+                      persuasion):
+    """New awareness, as in ``MarketModel._become_aware``: walks the unaware (customer,
+    firm) pairs in flat order (the order the uniforms were drawn in) alongside the sorted
+    message keys. Marks the newly aware in ``aware`` and returns their flat indices and
+    every firm's number of current customers."""
+    n, n_firms = aware.shape
+    newly = np.empty(uniforms.size, np.int64)
+    found = 0
+    used = 0
+    k = 0
+    customers = np.zeros(n_firms, np.int64)
+    for i in range(n):
+        if firm[i] >= 0:
+            customers[firm[i]] += 1
+        if not present[i]:
+            continue
+        for f in range(n_firms):
+            if aware[i, f]:
+                continue
+            flat = i * n_firms + f
+            while k < keys.size and keys[k] < flat:
+                k += 1
+            hazard = advertising[f]
+            if k < keys.size and keys[k] == flat:
+                hazard += persuasion * heard_good[k]
+            if uniforms[used] < hazard:
+                newly[found] = flat
+                found += 1
+            used += 1
+    return newly[:found], customers
+
+
+def _tally_kernel(presence, firm, last_firm, trust, aware, member, deal_dependence,
+                  reference_price, thresholds, n_presence):
+    """Per-firm stocks of the step, as in ``MarketModel._book``.
+
+    Returns rows (active customers, customers at trust stage 0..3, sums of trust, deal
+    dependence and reference price, people aware, programme members) by firm, people per
+    presence state, and the number of lapsed customers.
+    """
+    n, n_firms = aware.shape
+    stocks = np.zeros((10, n_firms))
+    by_presence = np.zeros(n_presence, np.int64)
+    lapsed = 0
+    for i in range(n):
+        by_presence[presence[i]] += 1
+        if presence[i] != 1:
+            continue
+        for f in range(n_firms):
+            if aware[i, f]:
+                stocks[8, f] += 1.0
+        f = firm[i]
+        if f < 0:
+            if last_firm[i] >= 0:
+                lapsed += 1
+            continue
+        t = trust[i, f]
+        stage = 0
+        for threshold in thresholds:
+            if t >= threshold:
+                stage += 1
+        stocks[0, f] += 1.0
+        stocks[1 + stage, f] += 1.0
+        stocks[5, f] += t
+        stocks[6, f] += deal_dependence[i]
+        stocks[7, f] += reference_price[i]
+        if member[i, f]:
+            stocks[9, f] += 1.0
+    return stocks, by_presence, lapsed
+
+
+if AVAILABLE:
+    awareness_kernel = numba.njit(cache=True)(_awareness_kernel)
+    tally_kernel = numba.njit(cache=True)(_tally_kernel)
+else:
+    awareness_kernel = tally_kernel = None

@@ -219,20 +219,29 @@ class MarketModel(mesa.Model):
         """Advertising and recommendations make people aware of firms (Bass hazard)."""
         st, c, n_firms = self.state, self.scenario.customers, self.n_firms
         advertising = self._lv["advertising"]
-        unaware = np.flatnonzero((~st.aware & self._present[:, None]).reshape(-1))
-        hazard = advertising[unaware % n_firms]
-        at = np.searchsorted(unaware, keys)
-        found = at < unaware.size
-        found[found] = unaware[at[found]] == keys[found]
-        hazard[at[found]] += c.wom_persuasion * heard_good[found]
-        newly = unaware[self.rng.random(unaware.size, dtype=FLOAT) < hazard]
+        if self.engine == "numba":
+            n_unaware = int(np.count_nonzero(~st.aware & self._present[:, None]))
+            uniforms = self.rng.random(n_unaware, dtype=FLOAT)
+            newly, customers = kernels.awareness_kernel(
+                st.aware, self._present, st.firm, keys, heard_good, uniforms, advertising,
+                FLOAT(c.wom_persuasion))
+        else:
+            unaware = np.flatnonzero((~st.aware & self._present[:, None]).reshape(-1))
+            recommendations = np.zeros(unaware.size)
+            at = np.searchsorted(unaware, keys)
+            found = at < unaware.size
+            found[found] = unaware[at[found]] == keys[found]
+            recommendations[at[found]] = heard_good[found]
+            hazard = awareness.awareness_hazard(advertising[unaware % n_firms], recommendations,
+                                                c.wom_persuasion)
+            newly = unaware[self.rng.random(unaware.size, dtype=FLOAT) < hazard]
+            customers = np.bincount(st.firm[st.firm >= 0], minlength=n_firms)
         people, firms = np.divmod(newly, n_firms)
         if people.size:
             first = self._first_expectation(people)
             st.expectation[people, firms] = first[np.arange(people.size), firms]
             st.aware[people, firms] = True
         # Advertising reaches everyone in the audience, aware or not, and is paid per contact.
-        customers = np.bincount(st.firm[st.firm >= 0], minlength=n_firms)
         audience = self._present.sum() - customers
         flows["acquisition_cost"] += advertising * audience * self.scenario.market.contact_cost
 
@@ -522,29 +531,25 @@ class MarketModel(mesa.Model):
         self._present[gone] = False
         st.firm[gone] = -1
         self.market_metrics["exits"] = gone.size
-        st.tenure[st.firm >= 0] += 1
+        st.tenure += st.firm >= 0
 
     def _book(self, flows: dict[str, np.ndarray], promo_price: np.ndarray,
               depth: np.ndarray) -> None:
         """Firm-level stocks and costs of the step, then each firm books its accounts."""
-        st, mkt = self.state, self.scenario.market
-        active = st.firm >= 0
-        rows = np.flatnonzero(active)
-        firm_of = st.firm[rows].astype(np.int64)
-        t = st.trust[rows, firm_of]
-        stage = self._stage(t)
-        counts = self._per_firm(firm_of, np.ones(rows.size))
+        mkt = self.scenario.market
+        stocks, by_presence, lapsed = (self._tally_numba() if self.engine == "numba"
+                                       else self._tally_numpy())
+        counts = stocks[0]
         flows["active_customers"] = counts
-        flows["aware"] = np.array([np.count_nonzero(st.aware[:, f] & self._present)
-                                   for f in range(self.n_firms)], dtype=float)
         for s, name in enumerate(trust.STAGE_NAMES):
-            flows[f"stage_{name}"] = self._per_firm(firm_of, stage == s)
+            flows[f"stage_{name}"] = stocks[1 + s]
         with np.errstate(invalid="ignore", divide="ignore"):
-            flows["mean_trust"] = self._per_firm(firm_of, t) / counts
-            for name in ("deal_dependence", "reference_price"):
-                flows[f"mean_{name}"] = self._per_firm(firm_of, getattr(st, name)[rows]) / counts
+            flows["mean_trust"] = stocks[5] / counts
+            flows["mean_deal_dependence"] = stocks[6] / counts
+            flows["mean_reference_price"] = stocks[7] / counts
             flows["satisfied_churn_share"] = flows["satisfied_churners"] / flows["churned"]
-        flows["programme_members"] = self._per_firm(firm_of, st.member[rows, firm_of])
+        flows["aware"] = stocks[8]
+        flows["programme_members"] = stocks[9]
         invest = (mkt.training_cost * self._lv["training"]
                   + mkt.service_cost * self._lv["service"]
                   + mkt.personalisation_cost * self._lv["personalisation"])
@@ -555,15 +560,44 @@ class MarketModel(mesa.Model):
         discount_factor = self.step_discount ** self.steps
         for f in self.firms:
             f.book({k: float(v[f.index]) for k, v in flows.items()}, discount_factor)
-        by_presence = np.bincount(st.presence, minlength=len(Presence))
-        new = int(flows["stage_none"].sum())
-        regular = rows.size - new
-        lapsed = int(np.count_nonzero(self._present & ~active & (st.last_firm >= 0)))
+        active = int(counts.sum())
+        new = int(stocks[1].sum())
         self.market_metrics.update(
             lifecycle_absent=int(by_presence[Presence.ABSENT]),
             lifecycle_gone=int(by_presence[Presence.GONE]), lifecycle_new=new,
-            lifecycle_regular=regular, lifecycle_lapsed=lapsed,
-            lifecycle_potential=int(by_presence[Presence.PRESENT]) - rows.size - lapsed)
+            lifecycle_regular=active - new, lifecycle_lapsed=lapsed,
+            lifecycle_potential=int(by_presence[Presence.PRESENT]) - active - lapsed)
+
+    def _tally_numpy(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """Per-firm stocks (rows: active, stage 0-3, sums of trust, deal dependence and
+        reference price, aware, members), people per presence state, lapsed customers."""
+        st = self.state
+        active = st.firm >= 0
+        rows = np.flatnonzero(active)
+        firm_of = st.firm[rows].astype(np.int64)
+        t = st.trust[rows, firm_of]
+        stage = self._stage(t)
+        stocks = np.stack([
+            self._per_firm(firm_of, np.ones(rows.size)),
+            *(self._per_firm(firm_of, stage == s) for s in range(4)),
+            self._per_firm(firm_of, t),
+            self._per_firm(firm_of, st.deal_dependence[rows]),
+            self._per_firm(firm_of, st.reference_price[rows]),
+            np.array([np.count_nonzero(st.aware[:, f] & self._present)
+                      for f in range(self.n_firms)], dtype=float),
+            self._per_firm(firm_of, st.member[rows, firm_of]),
+        ])
+        by_presence = np.bincount(st.presence, minlength=len(Presence))
+        lapsed = int(np.count_nonzero(self._present & ~active & (st.last_firm >= 0)))
+        return stocks, by_presence, lapsed
+
+    def _tally_numba(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The same as :meth:`_tally_numpy`, as one compiled pass (:mod:`sim.kernels`)."""
+        st = self.state
+        thresholds = np.array(self.scenario.customers.stage_thresholds, dtype=FLOAT)
+        return kernels.tally_kernel(st.presence, st.firm, st.last_firm, st.trust, st.aware,
+                                    st.member, st.deal_dependence, st.reference_price,
+                                    thresholds, len(Presence))
 
     # ------------------------------------------------------------------ helpers
     def _refresh_levers(self) -> None:

@@ -14,15 +14,15 @@ import numpy as np
 
 def awareness_hazard(advertising: np.ndarray, recommendations: np.ndarray,
                      persuasion: float) -> np.ndarray:
-    """Chance per step of becoming aware of each firm, capped at 1.
+    """Chance per step of becoming aware of a firm, capped at 1 (element-wise).
 
     Parameters
     ----------
-    advertising : (F,) chance per step an unaware person sees the firm's ad.
-    recommendations : (n, F) positive messages heard this step.
+    advertising : the firm's chance per step that an unaware person sees its ad.
+    recommendations : positive messages about the firm heard this step.
     persuasion : chance each recommendation makes the listener aware.
     """
-    return np.minimum(1.0, advertising[None, :] + persuasion * recommendations)
+    return np.minimum(1.0, advertising + persuasion * recommendations)
 
 
 def first_expectation(prior: float, claim: np.ndarray, claim_weight: float) -> np.ndarray:
