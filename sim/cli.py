@@ -40,6 +40,8 @@ def _add_run(p: argparse.ArgumentParser) -> None:
                    help="output directory (default: ./results)")
     p.add_argument("--workers", "-w", type=positive_int, default=1, help="worker processes")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=("numba", "numpy"), default=None,
+                   help="numba (compiled, default when installed) or numpy (the rules alone)")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -55,7 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                  if v is not None}
     if overrides:
         scenario = scenario.with_overrides(overrides)
-    results = run(scenario, workers=args.workers, progress=not args.quiet)
+    results = run(scenario, workers=args.workers, progress=not args.quiet, engine=args.engine)
     print(f"\n{scenario.name}: {scenario.run.replications} replications x "
           f"{scenario.run.steps} steps ({scenario.run.steps / scenario.market.steps_per_year:g}"
           f" years), {scenario.capacity} customers, root seed {scenario.run.seed}\n")
@@ -89,11 +91,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _add_claims(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", "-o", type=Path, default=Path("results/claims"),
+                   help="output directory (default: ./results/claims)")
+    p.add_argument("--quick", action="store_true", help="reduced size (under two minutes)")
+    p.add_argument("--only", nargs="+", metavar="CLAIM", help="evaluate only these claims")
+    p.add_argument("--scenarios", type=Path, help="directory of the scenario files")
+    p.add_argument("--workers", "-w", type=positive_int, default=1, help="worker processes")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    """Run each seed claim's scenarios with replications; print the claims table and write
+    it as claims.csv and claims.md with figures (see sim/claims.py)."""
+    from sim.claims import cmd_claims as handler
+
+    return handler(args)
+
+
+def _add_compare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="+", type=Path, help="scenario TOML files")
+    p.add_argument("--replications", "-r", type=positive_int, help="override run.replications")
+    p.add_argument("--seed", "-s", type=int, help="one root seed for every scenario")
+    p.add_argument("--steps", type=positive_int, help="override run.steps")
+    p.add_argument("--by-firm", action="store_true", help="one curve per firm, not per scenario")
+    p.add_argument("--out", "-o", type=Path, help="also write compare.csv and compare.png here")
+    p.add_argument("--workers", "-w", type=positive_int, default=1, help="worker processes")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run scenarios side by side: long-run profit (mean, 95 % CI) and the step at which
+    their cumulative-profit curves cross, if they do (see sim/compare.py)."""
+    from sim.compare import cmd_compare as handler
+
+    return handler(args)
+
+
 #: name -> (help, add_arguments, handler)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
                           Callable[[argparse.Namespace], int]]] = {
     "run": ("run a scenario and compare the firms' long-run profit", _add_run, cmd_run),
     "validate": ("check scenario files without running them", _add_validate, cmd_validate),
+    "claims": ("run the seeds' claims as experiments and report verdicts", _add_claims,
+               cmd_claims),
+    "compare": ("put scenarios' long-run profit side by side", _add_compare, cmd_compare),
 }
 
 
