@@ -31,6 +31,7 @@ FIRM_METRICS: dict[str, str] = {
     "aware": "people in the market who know the firm",
     "new_customers": "first purchases from this firm by people who were not its customers",
     "churned": "customers lost (all causes)",
+    "exits": "active customers who left the market for good (not churn)",
     **{f"churn_{cause}": f"customers lost through '{cause.replace('_', ' ')}'"
        for cause in CHURN_CAUSES},
     "satisfied_churners": "customers lost whose last rating of the firm was 4 or 5",

@@ -124,7 +124,7 @@ class MarketModel(mesa.Model):
         self._hear(keys, heard_good, heard_bad)
         buyers, firm_of, seen_price, on_deal = self._shop(promo_price, depth, flows)
         self._experience(buyers, firm_of, seen_price, promo_price, on_deal, flows)
-        self._leave_market()
+        self._leave_market(flows)
         self._book(flows, promo_price, depth)
         self.datacollector.collect(self)
         for f in self.firms:
@@ -522,11 +522,17 @@ class MarketModel(mesa.Model):
         st.firm[rows] = -1
         st.tenure[rows] = 0
 
-    def _leave_market(self) -> None:
+    def _leave_market(self, flows: dict[str, np.ndarray]) -> None:
         """Some people leave the market for good; everyone else's tenure grows."""
         st, p = self.state, self.scenario.customers.exit_probability
-        present = np.flatnonzero(self._present)
-        gone = present[self.rng.random(present.size, dtype=FLOAT) < p] if p > 0 else present[:0]
+        if p > 0:
+            present = np.flatnonzero(self._present)
+            gone = present[self.rng.random(present.size, dtype=FLOAT) < p]
+        else:
+            gone = np.zeros(0, dtype=np.int64)
+        had = st.firm[gone]
+        flows["exits"] += self._per_firm(had[had >= 0].astype(np.int64),
+                                         np.ones(int(np.count_nonzero(had >= 0))))
         st.presence[gone] = Presence.GONE
         self._present[gone] = False
         st.firm[gone] = -1

@@ -374,11 +374,18 @@ class Scenario:
         """A new, re-validated scenario with dotted keys replaced.
 
         ``{"customers.wom_reach": 3, "firms.0.levers.discount_depth": 0.2}``; a firm may
-        also be named: ``"firms.Bribe Mart.levers.discount_depth"``.
+        also be named: ``"firms.Bribe Mart.levers.discount_depth"``. Changing a strategy's
+        lever (``"strategies.trust.training"``) also changes it for every firm that starts
+        from that strategy, as it would in the file.
         """
         data = self.to_dict()
         for dotted, value in overrides.items():
             _set_dotted(data, dotted, value)
+            parts = dotted.split(".")
+            if len(parts) == 3 and parts[0] == "strategies":
+                for firm in data["firms"]:
+                    if firm["strategy"] == parts[1]:
+                        firm["levers"][parts[2]] = value
         return scenario_from_dict(data, source=self.source)
 
     def digest(self) -> str:

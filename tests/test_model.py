@@ -186,3 +186,13 @@ def test_single_precision_gumbel_draws_are_standard_gumbel():
     assert np.isfinite(g).all()
     assert g.mean() == pytest.approx(np.euler_gamma, abs=0.005)
     assert g.var() == pytest.approx(np.pi**2 / 6, rel=0.01)
+
+
+def test_exits_are_counted_per_firm_and_leave_no_customer_behind(small):
+    leaving = small.with_overrides({"customers.exit_probability": 0.05})
+    model = _run(leaving, seed=3, steps=40)
+    ts = model.firm_timeseries()
+    assert ts["exits"].sum() > 0
+    gone = model.state.presence == Presence.GONE
+    assert (model.state.firm[gone] == -1).all()
+    assert run_replication(small, 0, steps=20).firms["exits"].sum() == 0

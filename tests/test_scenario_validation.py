@@ -120,3 +120,10 @@ def test_firm_overrides_strategy_levers(headline):
     data["strategies"]["bribery"]["discount_depth"] = 0.2
     s = scenario_from_dict(data)
     assert s.firms[0].levers.discount_depth == 0.35
+
+
+def test_strategy_override_reaches_the_firms_that_use_it(headline):
+    moved = headline.with_overrides({"strategies.trust.training": 0.2})
+    assert moved.strategies["trust"].training == 0.2
+    assert [f.levers.training for f in moved.firms] == [
+        headline.firms[0].levers.training, 0.2]
