@@ -99,9 +99,9 @@ shop_kernel = numba.njit(cache=True)(_shop_kernel) if AVAILABLE else None
 def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_failure,
                        u_complaint, noise, u_leave, need, facet_weights, expectation, trust,
                        aware, member, reference, dependence, last_firm, last_rating, fit_at_join,
-                       basket, tenure, positions, personalisation, quality, service,
-                       social_value, recovery, list_price, points_rate, p_failure, severity,
-                       fit_weight, complaint_probability, recovery_bonus, norm_weight,
+                       basket, tenure, last_purchase, step, positions, personalisation, quality,
+                       service, social_value, recovery, list_price, points_rate, p_failure,
+                       severity, fit_weight, complaint_probability, recovery_bonus, norm_weight,
                        vfm_weight, band, price_trust_weight, trust_gain, trust_loss, tolerance,
                        expectation_adaptation, reference_adaptation, deal_gain, deal_decay,
                        churn_sensitivity, spend_growth, unit_cost, quality_unit_cost,
@@ -169,6 +169,7 @@ def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_fail
         dependence[i] = dd + deal_gain * (1.0 - dd) if on_deal[j] else dd * (1.0 - deal_decay)
         last_firm[i] = f
         last_rating[i] = np.int8(rating)
+        last_purchase[i] = step
 
         shortfall = max(0.0, -total / band - 0.5)
         if u_leave[j] < min(1.0, churn_sensitivity * shortfall * (1.0 - tolerance * after)):

@@ -178,7 +178,8 @@ class MarketModel(mesa.Model):
             self.state.trust *= FLOAT(1.0 - rate)
 
     def _word_of_mouth(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Customers with an experience speak about its firm to graph neighbours.
+        """Customers with a recent experience (``wom_memory``) speak about its firm to graph
+        neighbours.
 
         Returns the messages heard, aggregated per (customer, firm) pair as flat keys
         ``customer * F + firm`` (sorted, unique) with the number of positive messages and
@@ -186,7 +187,8 @@ class MarketModel(mesa.Model):
         """
         st, c = self.state, self.scenario.customers
         n_firms = self.n_firms
-        candidates = np.flatnonzero(self._present & (st.last_firm >= 0))
+        recent = st.last_purchase >= self.steps - c.wom_memory
+        candidates = np.flatnonzero(self._present & (st.last_firm >= 0) & recent)
         firm_of = st.last_firm[candidates].astype(np.int64)
         behavioural = self._stage(st.trust[candidates, firm_of]) >= trust.BEHAVIOURAL
         p_pos, p_neg = wom.speaking_probability(
@@ -450,6 +452,7 @@ class MarketModel(mesa.Model):
             st.deal_dependence[buyers], on_deal, c.deal_dependence_gain, c.deal_dependence_decay)
         st.last_firm[buyers] = firm_of
         st.last_rating[buyers] = rating
+        st.last_purchase[buyers] = self.steps
 
         # Leaving after a bad experience, with its cause attributed.
         short = satisfaction.shortfall(total, c.satisfaction_band)
@@ -497,7 +500,7 @@ class MarketModel(mesa.Model):
             draws.failure, draws.complaint, draws.noise, draws.leave,
             st.need, st.facet_weights, st.expectation, st.trust, st.aware, st.member,
             st.reference_price, st.deal_dependence, st.last_firm, st.last_rating,
-            st.fit_at_join, st.basket, st.tenure,
+            st.fit_at_join, st.basket, st.tenure, st.last_purchase, self.steps,
             self.positions, lv["personalisation"], lv["quality"], lv["service"],
             lv["social_value"], lv["recovery"], lv["list_price"], lv["points_rate"],
             self._failure_probabilities(), self.failure_severity,

@@ -253,6 +253,10 @@ class CustomerSpec:
                                     unit="1/step", ge=0, le=1)
     wom_rate_dissatisfied: float = param(0.15, doc="chance a dissatisfied customer speaks ill",
                                          unit="1/step", ge=0, le=1)
+    wom_memory: int = param(13, doc="steps after a purchase during which the customer still "
+                            "talks about it", unit="steps", ge=1,
+                            seed_idea="a satisfied customer tells 3-5 people (about an "
+                            "experience, not forever)")
     wom_reach: float = param(4.0, doc="mean people a speaker tells", unit="people/message", ge=0,
                              seed_idea="tells 3-5 people")
     wom_persuasion: float = param(0.05, doc="chance a recommendation makes the listener aware",

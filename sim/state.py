@@ -49,6 +49,7 @@ class CustomerState:
     last_firm: np.ndarray  #: (n,) int16 firm of the last experience, -1 for none
     last_rating: np.ndarray  #: (n,) int8 last 5-point rating, 0 = never bought
     tenure: np.ndarray  #: (n,) int32 steps with the current firm
+    last_purchase: np.ndarray  #: (n,) int32 step of the last purchase, -1 for never
     need: np.ndarray  #: (n,) need position in [0, 1)
     fit_at_join: np.ndarray  #: (n,) fit with the current firm when joining it
     facet_weights: np.ndarray  #: (n, 3) material, spiritual, social weights
@@ -83,6 +84,7 @@ def initial_state(scenario: Scenario, rng: np.random.Generator) -> CustomerState
         last_firm=np.full(n, -1, dtype=np.int16),
         last_rating=np.zeros(n, dtype=np.int8),
         tenure=np.zeros(n, dtype=np.int32),
+        last_purchase=np.full(n, -1, dtype=np.int32),
         need=rng.random(n, dtype=FLOAT),
         fit_at_join=np.ones(n, dtype=FLOAT),
         facet_weights=rng.dirichlet(c.facet_concentration, size=n).astype(FLOAT),
