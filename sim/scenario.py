@@ -121,6 +121,10 @@ class NetworkSpec:
     rewire_probability: float = param(0.1, doc="Watts-Strogatz rewiring probability", ge=0, le=1)
     path: str | None = param(None, doc="graph file for kind='file' (relative to the scenario)")
     format: str = param("auto", doc="graph file format", choices=("auto", "edgelist", "graphml"))
+    builder: str = param("auto", doc="how a generator's graph is drawn: networkx's generator, "
+                         "whole-array builders (same model, fast at millions of nodes), or "
+                         "'auto' (arrays above 100,000 customers)",
+                         choices=("auto", "networkx", "arrays"))
 
     def check(self) -> list[Problem]:
         problems = []

@@ -1,0 +1,63 @@
+"""The benchmark script's measurement runs and writes its columns (no speed asserted).
+
+Runtime ~2 s (one 2,000-customer model, a few steps).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+REQUIRED = ["n", "firms", "customer_steps_per_s", "peak_rss_mb", "startup_s",
+            "ratio_vs_reference"]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_measure_writes_positive_figures(bench, tmp_path):
+    row = bench.measure(2000, firms=2, steps=3, warmup=1, seed=3)
+    assert row["n"] == 2000 and row["firms"] == 2
+    for key in ("customer_steps_per_s", "t_step_s", "first_step_s", "peak_rss_mb",
+                "startup_s", "graph_s", "state_bytes_per_customer"):
+        assert row[key] > 0, key
+    # 2,000 customers, all present, over 3 timed steps.
+    assert row["customer_steps_per_s"] * row["t_step_s"] * 3 == pytest.approx(6000)
+    path = tmp_path / "bench.csv"
+    bench.add_scaling([row])
+    bench.write_csv([row], path)
+    with open(path) as fh:
+        rows = list(csv.DictReader(fh))
+    assert set(REQUIRED) <= set(rows[0])
+    assert int(rows[0]["n"]) == 2000
+    assert float(rows[0]["customer_steps_per_s"]) > 0
+    assert rows[0]["ratio_vs_reference"] == ""           # only measured with the reference
+
+
+def test_four_firms_are_distinct_copies(bench):
+    from sim.scenario import load_scenario
+
+    s = load_scenario(bench.HEADLINE).with_overrides(bench.overrides_for(500, 4))
+    assert s.customers.n_initial == 500
+    assert len(s.firms) == 4
+    assert len({f.name for f in s.firms}) == 4
+    assert len({f.position for f in s.firms}) == 4
+    assert [f.strategy for f in s.firms] == [f.strategy for f in s.firms[:2]] * 2
+
+
+def test_reference_ratio_when_the_reference_exists(bench):
+    row = bench.measure_with_reference(2000, firms=2, steps=2, warmup=0, seed=3)
+    if bench.reference_model_class() is None:
+        assert row["ratio_vs_reference"] is None
+    else:
+        assert row["ratio_vs_reference"] > 0
+        assert row["reference_customer_steps_per_s"] > 0
