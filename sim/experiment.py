@@ -32,6 +32,8 @@ class Replication:
     spawn_key: tuple[int, ...]
     firms: pd.DataFrame
     market: pd.DataFrame
+    #: Per-customer snapshots (``run.customer_snapshot_every``), or None when not asked for.
+    customers: pd.DataFrame | None = None
 
 
 def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
@@ -56,9 +58,13 @@ def run_replication(scenario: Scenario, replication: int, root_seed: int | None 
         model.step()
     firms = model.firm_timeseries()
     market = model.market_timeseries()
-    for df in (firms, market):
-        df.insert(0, "replication", replication)
-    return Replication(replication, seed.entropy, tuple(seed.spawn_key), firms, market)
+    customers = (pd.concat(model.customer_snapshots, ignore_index=True)
+                 if model.customer_snapshots else None)
+    for df in (firms, market, customers):
+        if df is not None:
+            df.insert(0, "replication", replication)
+    return Replication(replication, seed.entropy, tuple(seed.spawn_key), firms, market,
+                       customers)
 
 
 @dataclass
@@ -77,6 +83,13 @@ class Results:
     def market_timeseries(self) -> pd.DataFrame:
         """Market metrics: one row per replication and step."""
         return pd.concat([r.market for r in self.replications], ignore_index=True)
+
+    @property
+    def customer_snapshots(self) -> pd.DataFrame | None:
+        """Per-customer snapshots of every replication (``run.customer_snapshot_every``),
+        one row per replication, snapshot step and customer; None when not asked for."""
+        tables = [r.customers for r in self.replications if r.customers is not None]
+        return pd.concat(tables, ignore_index=True) if tables else None
 
     def seeds(self) -> pd.DataFrame:
         """The seed of every replication (entropy and spawn key), to rerun any of them."""

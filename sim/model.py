@@ -100,6 +100,8 @@ class MarketModel(mesa.Model):
         self.failure_severity = np.array(mkt.failure_severity.as_tuple(), dtype=FLOAT)
         self.step_discount = (1.0 + mkt.annual_discount_rate) ** (-1.0 / mkt.steps_per_year)
         self.market_metrics: dict[str, float] = dict.fromkeys(MARKET_METRICS, 0.0)
+        #: Per-customer tables taken every ``run.customer_snapshot_every`` steps (if set).
+        self.customer_snapshots: list[pd.DataFrame] = []
         self._present = self.state.presence == Presence.PRESENT
         self._refresh_levers()
         self._arrive(np.arange(c.n_initial), c.initial_awareness)
@@ -127,6 +129,9 @@ class MarketModel(mesa.Model):
         self._leave_market(flows)
         self._book(flows, promo_price, depth)
         self.datacollector.collect(self)
+        every = self.scenario.run.customer_snapshot_every
+        if every and self.steps % every == 0:
+            self.customer_snapshots.append(self.customer_table().assign(step=self.steps))
         for f in self.firms:
             f.review(self.steps, self.scenario.strategies, self.step_discount, self.rng)
 
@@ -677,6 +682,7 @@ class MarketModel(mesa.Model):
         trust_now = np.zeros(st.n, dtype=FLOAT)
         trust_now[rows] = st.trust[rows, st.firm[rows]]
         return pd.DataFrame({
+            "customer": np.arange(st.n),
             "lifecycle": pd.Categorical.from_codes(self.lifecycle(), LIFECYCLE_NAMES),
             "firm": st.firm,
             "trust_with_firm": trust_now,

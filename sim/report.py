@@ -197,6 +197,10 @@ def write_results(results, out_dir: Path, command: Sequence[str] = ()) -> list[P
     save_csv(results.market_timeseries, "market.csv")
     save_csv(results.seeds(), "seeds.csv")
     save_csv(results.crossovers(), "crossovers.csv")
+    customers = results.customer_snapshots
+    if customers is not None:  # per-customer tables are large: Parquet, not CSV
+        customers.to_parquet(out_dir / "customers.parquet", index=False)
+        written.append(out_dir / "customers.parquet")
     for name, fig in (("profit.png", profit_figure(ts, spy, scenario.name)),
                       ("trust_ladder.png", trust_ladder_figure(ts, spy, scenario.name)),
                       ("leaky_bucket.png", leaky_bucket_figure(ts, spy, title=scenario.name))):

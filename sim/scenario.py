@@ -61,6 +61,9 @@ class RunSpec:
     replications: int = param(10, doc="independent replications", ge=1, le=100_000)
     seed: int = param(20261122, doc="root seed; replications use SeedSequence(seed).spawn",
                       ge=0, lt=2**63)
+    customer_snapshot_every: int = param(
+        0, doc="keep a per-customer table every this many steps (0: only per-step aggregates; "
+        "snapshots cost memory and time at large n)", unit="steps", ge=0)
 
 
 @dataclass(frozen=True)

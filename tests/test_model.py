@@ -196,3 +196,25 @@ def test_exits_are_counted_per_firm_and_leave_no_customer_behind(small):
     gone = model.state.presence == Presence.GONE
     assert (model.state.firm[gone] == -1).all()
     assert run_replication(small, 0, steps=20).firms["exits"].sum() == 0
+
+
+def test_customer_snapshots_only_on_request(small, tmp_path):
+    from sim.report import write_results
+
+    plain = run_replication(small, 0)
+    assert plain.customers is None
+    snap = run_replication(small.with_overrides({"run.customer_snapshot_every": 20}), 0)
+    # Snapshots are read-only: the aggregates do not change when they are taken.
+    pd.testing.assert_frame_equal(plain.firms, snap.firms)
+    assert sorted(snap.customers["step"].unique()) == [20, 40, 60]
+    n = small.capacity
+    assert snap.customers.groupby("step")["customer"].nunique().eq(n).all()
+    final = snap.customers[snap.customers["step"] == 60]
+    active = final[final["lifecycle"].isin(["new", "regular"])].groupby("firm").size()
+    last = snap.firms[snap.firms["step"] == 60].set_index("firm")["active_customers"]
+    assert active.sum() == last.sum()
+    results = run(small.with_overrides({"run.customer_snapshot_every": 30}), replications=2)
+    written = write_results(results, tmp_path)
+    table = pd.read_parquet(tmp_path / "customers.parquet")
+    assert tmp_path / "customers.parquet" in written
+    assert len(table) == 2 * 2 * n and set(table["replication"]) == {0, 1}
