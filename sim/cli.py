@@ -127,6 +127,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return handler(args)
 
 
+def _add_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", "-o", type=Path, default=Path("verification"),
+                   help="output directory for verify.csv and bass.png (default: ./verification)")
+    p.add_argument("--quick", action="store_true",
+                   help="one Bass (p, q) pair instead of three (the other checks unchanged)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Run the docking suite — Bass diffusion, leaky-bucket steady state, lifetime value,
+    word-of-mouth reach, corner cases, and the fast engine against the per-agent reference
+    model — print the table, write verify.csv and bass.png; exit 1 if any check fails."""
+    from sim.verify import cmd_verify as handler
+
+    return handler(args)
+
+
 #: name -> (help, add_arguments, handler)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
                           Callable[[argparse.Namespace], int]]] = {
@@ -135,6 +152,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "claims": ("run the seeds' claims as experiments and report verdicts", _add_claims,
                cmd_claims),
     "compare": ("put scenarios' long-run profit side by side", _add_compare, cmd_compare),
+    "verify": ("check the model against known results and the reference model", _add_verify,
+               cmd_verify),
 }
 
 

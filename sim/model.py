@@ -203,8 +203,12 @@ class MarketModel(mesa.Model):
         positive = u < p_pos
         speaking = positive | (u < p_pos + p_neg)
         speakers = candidates[speaking]
-        owner, listener = wom.spread(speakers, self.graph.indptr, self.graph.indices,
-                                     c.wom_reach, self.rng)
+        if self.graph.well_mixed:
+            owner, listener = wom.spread_well_mixed(speakers, self.graph.n_nodes, c.wom_reach,
+                                                    self.rng)
+        else:
+            owner, listener = wom.spread(speakers, self.graph.indptr, self.graph.indices,
+                                         c.wom_reach, self.rng)
         heard = self._present[listener]
         listener, owner = listener[heard], owner[heard]
         msg_firm = firm_of[speaking][owner]

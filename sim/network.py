@@ -26,6 +26,9 @@ class Graph:
 
     indptr: np.ndarray
     indices: np.ndarray
+    #: Everyone is everyone's neighbour (a complete graph); ``indptr`` is all zeros and
+    #: ``indices`` empty, because n(n - 1) stored edges would not fit at market sizes.
+    well_mixed: bool = False
 
     @property
     def n_nodes(self) -> int:
@@ -35,14 +38,20 @@ class Graph:
     @property
     def degree(self) -> np.ndarray:
         """Number of neighbours of each node."""
+        if self.well_mixed:
+            return np.full(self.n_nodes, max(self.n_nodes - 1, 0), dtype=np.int64)
         return np.diff(self.indptr)
 
     def neighbours(self, node: int) -> np.ndarray:
         """Neighbours of one node."""
+        if self.well_mixed:
+            return np.delete(np.arange(self.n_nodes, dtype=np.int32), node)
         return self.indices[self.indptr[node]:self.indptr[node + 1]]
 
     def to_networkx(self) -> nx.Graph:
         """The same graph as a networkx Graph (for display and analysis)."""
+        if self.well_mixed:
+            return nx.complete_graph(self.n_nodes)
         g = nx.Graph()
         g.add_nodes_from(range(self.n_nodes))
         src = np.repeat(np.arange(self.n_nodes), self.degree)
@@ -99,6 +108,9 @@ def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:
     makes a run reproducible.
     """
     k = spec.mean_degree
+    if spec.kind == "well_mixed":
+        return Graph(np.zeros(n_nodes + 1, dtype=np.int64), np.zeros(0, dtype=np.int32),
+                     well_mixed=n_nodes > 1)
     if n_nodes <= 1 or spec.kind == "empty" or (k == 0 and spec.kind != "complete"):
         return Graph(np.zeros(n_nodes + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
     if uses_array_builder(spec, n_nodes):

@@ -117,9 +117,11 @@ class MarketSpec:
 class NetworkSpec:
     """The social graph word of mouth travels on (networkx)."""
 
-    kind: str = param("watts_strogatz", doc="graph generator or 'file'",
+    kind: str = param("watts_strogatz", doc="graph generator or 'file'; 'well_mixed': everyone "
+                      "can tell everyone (a complete graph that is never stored — the mixing "
+                      "the Bass diffusion model assumes)",
                       choices=("watts_strogatz", "barabasi_albert", "erdos_renyi", "complete",
-                               "empty", "file"))
+                               "well_mixed", "empty", "file"))
     mean_degree: int = param(10, doc="mean number of neighbours (generators)", ge=0)
     rewire_probability: float = param(0.1, doc="Watts-Strogatz rewiring probability", ge=0, le=1)
     path: str | None = param(None, doc="graph file for kind='file' (relative to the scenario)")
@@ -539,7 +541,8 @@ def _check_scenario(s: Scenario) -> list[Problem]:
                                 f"must be below the number of customers ({capacity})"))
     if s.network.kind == "complete" and capacity > 20_000:
         problems.append(Problem("network.kind", "complete", f"a complete graph on {capacity} "
-                                "customers is too large; allowed up to 20000"))
+                                "customers is too large; allowed up to 20000 (use "
+                                "'well_mixed': the same mixing without storing the edges)"))
     if s.network.kind == "file" and s.network.path:
         path = graph_path(s)
         if not path.is_file():

@@ -54,6 +54,31 @@ def spread(speakers: np.ndarray, indptr: np.ndarray, indices: np.ndarray, reach:
     return owner[told], listeners[told].astype(np.int64)
 
 
+def spread_well_mixed(speakers: np.ndarray, n_nodes: int, reach: float,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`spread` on a complete graph of ``n_nodes`` that is not stored.
+
+    Each speaker tells ``Binomial(n - 1, min(1, reach / (n - 1)))`` people — the number
+    :func:`spread` gives on a complete graph — drawn uniformly among the others, with
+    replacement: a speaker tells the same person twice with probability about
+    ``reach**2 / n``, and every listener still hears each speaker ``reach / (n - 1)``
+    times on average, which is all the linear awareness hazard sees (Bass mixing).
+
+    Returns
+    -------
+    (speaker_position, listener), as :func:`spread`.
+    """
+    if speakers.size == 0 or n_nodes <= 1:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    others = n_nodes - 1
+    counts = rng.binomial(others, min(1.0, reach / others), size=speakers.size)
+    owner = np.repeat(np.arange(speakers.size), counts)
+    listener = rng.integers(0, others, size=owner.size)
+    listener += listener >= speakers[owner]  # skip the speaker: uniform over the others
+    return owner, listener.astype(np.int64)
+
+
 def count_messages(listener: np.ndarray, firm: np.ndarray, n_customers: int,
                    n_firms: int) -> np.ndarray:
     """(n, F) number of messages each customer heard about each firm."""
