@@ -144,6 +144,62 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return handler(args)
 
 
+def _add_sweep(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sweep", type=Path, help="sweep file (TOML with a [sweep] table)")
+    p.add_argument("--out", "-o", type=Path, default=None,
+                   help="results directory (default: sweeps/<sweep file name>)")
+    p.add_argument("--workers", "-w", type=positive_int, default=None,
+                   help="1: run in this process; N: a local Dask cluster of N worker "
+                        "processes (default: one per core)")
+    p.add_argument("--scheduler", help="address of a Dask scheduler (tcp://host:8786) to run on")
+    p.add_argument("--resume", action="store_true",
+                   help="finish an interrupted sweep in --out: run only the missing runs")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a sweep file's points x replications (locally or on Dask), writing each finished
+    run to Parquet; --resume finishes an interrupted sweep (see docs/sweeps.md)."""
+    from sim.sweep.execute import run_sweep
+    from sim.sweep.spec import load_sweep
+    from sim.sweep.store import SweepError
+
+    spec = load_sweep(args.sweep)
+    out = args.out or Path("sweeps") / args.sweep.stem
+    try:
+        counts = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
+                           resume=args.resume, progress=not args.quiet,
+                           command=["trustmarket", *sys.argv[1:]])
+    except SweepError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{counts['done_before'] + counts['ran']}/{counts['total']} runs in {out} "
+          f"({counts['ran']} run now, {counts['done_before']} already there); "
+          f"next: trustmarket analyze {out}")
+    return 0
+
+
+def _add_analyze(p: argparse.ArgumentParser) -> None:
+    p.add_argument("directory", type=Path, help="a sweep's results directory")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Per-point means with 95 % CIs, Sobol or Morris indices when the design allows, and
+    figures, written to DIR/analysis (see docs/sweeps.md)."""
+    from sim.sweep.analyze import analyze, format_report
+    from sim.sweep.store import SweepError
+
+    try:
+        result = analyze(args.directory)
+    except (SweepError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(result))
+    print(f"wrote per_point.csv{', sensitivity.csv' if result['sensitivity'] is not None else ''}"
+          f" and {len(result['figures'])} figure(s) to {args.directory / 'analysis'}")
+    return 0
+
+
 #: name -> (help, add_arguments, handler)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
                           Callable[[argparse.Namespace], int]]] = {
@@ -152,6 +208,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "claims": ("run the seeds' claims as experiments and report verdicts", _add_claims,
                cmd_claims),
     "compare": ("put scenarios' long-run profit side by side", _add_compare, cmd_compare),
+    "sweep": ("run a sweep of scenario parameters x replications (local or Dask)", _add_sweep,
+              cmd_sweep),
+    "analyze": ("tables, sensitivity indices and figures of a finished sweep", _add_analyze,
+                cmd_analyze),
     "verify": ("check the model against known results and the reference model", _add_verify,
                cmd_verify),
 }

@@ -1,0 +1,237 @@
+"""Turning a sweep directory into tables and figures (``trustmarket analyze DIR``).
+
+Writes to ``DIR/analysis/``:
+
+* ``per_point.csv`` — for every point, its parameters and, for every outcome, the mean
+  over replications with a 95 % confidence interval (``<outcome>_mean``, ``_ci_low``,
+  ``_ci_high``) and the number of runs;
+* ``sensitivity.csv`` — Sobol first and total order indices with their confidence
+  half-widths (Saltelli design) or Morris mu*, mu and sigma (Morris design), per outcome
+  and parameter, computed on the per-point means with SALib;
+* figures: ``outcome_vs_<parameter>.png`` (the main outcome against each parameter, mean
+  with 95 % band; sampled designs in quantile bins), ``heatmap.png`` (grid designs with
+  two parameters), ``sensitivity.png`` (index bar chart).
+
+The main outcome is ``cumulative_profit_difference`` when the sweep has a ``difference``,
+else the first outcome.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment import mean_ci
+from sim.sweep import store
+
+ID_COLUMNS = ("point", "replication", "seed_entropy", "spawn_key")
+
+
+def sweep_table(out: Path) -> dict[str, Any]:
+    """The [sweep] table as it was when the sweep started (from the provenance file)."""
+    return tomllib.loads(store.provenance(out)["sweep_text"])["sweep"]
+
+
+def outcome_columns(runs: pd.DataFrame, names: list[str]) -> list[str]:
+    """Numeric result columns that are neither keys nor parameters."""
+    skip = set(ID_COLUMNS) | set(names)
+    return [c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c])]
+
+
+def per_point(runs: pd.DataFrame, names: list[str], outcomes: list[str]) -> pd.DataFrame:
+    """Mean and 95 % CI of every outcome per point (with the point's parameters)."""
+    rows = []
+    for point, df in runs.groupby("point", sort=True):
+        row: dict[str, Any] = {"point": point, **df.iloc[0][names].to_dict(), "runs": len(df)}
+        for o in outcomes:
+            m, lo, hi = mean_ci(df[o].to_numpy(float))
+            row.update({f"{o}_mean": m, f"{o}_ci_low": lo, f"{o}_ci_high": hi})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def sensitivity(table: dict[str, Any], design: pd.DataFrame, means: pd.DataFrame,
+                outcomes: list[str]) -> pd.DataFrame | None:
+    """Sobol (Saltelli design) or Morris indices per outcome and parameter, or None."""
+    kind = table.get("design", "grid")
+    if kind not in ("sobol", "morris"):
+        return None
+    names = [p["path"] for p in table["parameters"]]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    if len(means) != len(design):
+        raise store.SweepError(f"{len(design) - len(means)} point(s) have no finished run: "
+                               "finish the sweep with --resume before computing indices")
+    rows = []
+    for o in outcomes:
+        y = means[f"{o}_mean"].to_numpy(float)
+        if not np.isfinite(y).all():
+            continue
+        if kind == "sobol":
+            from SALib.analyze import sobol
+
+            res = sobol.analyze(problem, y, calc_second_order=False, seed=0)
+            for j, name in enumerate(names):
+                rows.append({"outcome": o, "parameter": name, "S1": res["S1"][j],
+                             "S1_conf": res["S1_conf"][j], "ST": res["ST"][j],
+                             "ST_conf": res["ST_conf"][j]})
+        else:
+            from SALib.analyze import morris
+
+            x = design[[f"u:{n}" for n in names]].to_numpy(float)
+            res = morris.analyze(problem, x, y, num_levels=table.get("morris_levels", 4),
+                                 seed=0)
+            for j, name in enumerate(names):
+                rows.append({"outcome": o, "parameter": name, "mu_star": res["mu_star"][j],
+                             "mu_star_conf": res["mu_star_conf"][j], "mu": res["mu"][j],
+                             "sigma": res["sigma"][j]})
+    return pd.DataFrame(rows)
+
+
+def main_outcome(outcomes: list[str]) -> str:
+    """The outcome the figures show."""
+    return "cumulative_profit_difference" if "cumulative_profit_difference" in outcomes else (
+        outcomes[0])
+
+
+def analyze(out: Path) -> dict[str, Any]:
+    """Write the tables and figures of ``out/analysis``; return them for printing."""
+    table = sweep_table(out)
+    names = [p["path"] for p in table["parameters"]]
+    runs = store.load_runs(out)
+    design = store.load_points(out)
+    outcomes = outcome_columns(runs, names)
+    means = per_point(runs, names, outcomes)
+    folder = out / "analysis"
+    folder.mkdir(exist_ok=True)
+    means.to_csv(folder / "per_point.csv", index=False)
+    indices = sensitivity(table, design, means, outcomes)
+    if indices is not None:
+        indices.to_csv(folder / "sensitivity.csv", index=False)
+    main = main_outcome(outcomes)
+    figures = _figures(runs, means, indices, names, main, table.get("design", "grid"), folder)
+    return {"runs": runs, "per_point": means, "sensitivity": indices, "main": main,
+            "figures": figures, "expected_runs": len(design) * table.get("replications", 1)}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
+
+
+def _figures(runs: pd.DataFrame, means: pd.DataFrame, indices: pd.DataFrame | None,
+             names: list[str], main: str, design: str, folder: Path) -> list[Path]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    for name in names:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        x = runs[name]
+        if pd.api.types.is_numeric_dtype(x) and x.nunique() > 12:
+            bins = pd.qcut(x, 8, duplicates="drop")
+            groups = runs.groupby(bins, observed=True)[main]
+            centres = runs.groupby(bins, observed=True)[name].mean().to_numpy()
+        else:
+            groups = runs.groupby(name, sort=True)[main]
+            centres = np.array(list(groups.groups))
+        stats = np.array([mean_ci(g.to_numpy(float)) for _, g in groups])
+        if pd.api.types.is_numeric_dtype(x):
+            ax.plot(centres, stats[:, 0], "o-", color="tab:blue")
+            ax.fill_between(centres.astype(float), stats[:, 1], stats[:, 2], alpha=0.25,
+                            color="tab:blue", label="95 % CI")
+        else:
+            pos = np.arange(len(centres))
+            ax.errorbar(pos, stats[:, 0], yerr=[stats[:, 0] - stats[:, 1],
+                                                 stats[:, 2] - stats[:, 0]], fmt="o", capsize=4)
+            ax.set_xticks(pos, [str(c) for c in centres])
+        if main.endswith("_difference"):
+            ax.axhline(0, color="grey", lw=0.8)
+        ax.set(xlabel=name, ylabel=main, title=f"{main} vs {name}"
+               + (" (binned)" if design != "grid" else ""))
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        path = folder / f"outcome_vs_{_slug(name)}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+    if design == "grid" and len(names) == 2:
+        grid = means.pivot_table(index=names[0], columns=names[1], values=f"{main}_mean")
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        values = grid.to_numpy(float)
+        limit = np.nanmax(np.abs(values)) if main.endswith("_difference") else None
+        im = ax.imshow(values, origin="lower", aspect="auto",
+                       cmap="RdBu" if limit else "viridis",
+                       vmin=-limit if limit else None, vmax=limit)
+        ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v)
+                                             for v in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v)
+                                             for v in grid.index])
+        ax.set(xlabel=names[1], ylabel=names[0], title=f"mean {main}")
+        scale = np.nanmax(np.abs(values)) or 1.0
+        for (i, j), v in np.ndenumerate(values):
+            dark = bool(limit) and abs(v) > 0.6 * scale  # light text on the dark ends
+            ax.text(j, i, f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}", ha="center",
+                    va="center", fontsize=8, color="white" if dark else "black")
+        fig.colorbar(im, ax=ax)
+        fig.tight_layout()
+        path = folder / "heatmap.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+    if indices is not None and not indices.empty:
+        sub = indices[indices["outcome"] == main]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        pos = np.arange(len(sub))
+        if "S1" in sub:
+            ax.bar(pos - 0.2, sub["S1"], 0.4, yerr=sub["S1_conf"], label="first order S1")
+            ax.bar(pos + 0.2, sub["ST"], 0.4, yerr=sub["ST_conf"], label="total order ST")
+            ax.set_ylabel("Sobol index")
+        else:
+            ax.bar(pos, sub["mu_star"], 0.6, yerr=sub["mu_star_conf"], label="Morris mu*")
+            ax.set_ylabel("mu* (elementary effect)")
+        ax.set_xticks(pos, sub["parameter"], rotation=20, ha="right")
+        ax.set_title(f"sensitivity of {main}")
+        ax.legend()
+        fig.tight_layout()
+        path = folder / "sensitivity.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def format_report(result: dict[str, Any], limit: int = 20) -> str:
+    """A short text report: runs, per-point means of the main outcome, indices."""
+    main, means = result["main"], result["per_point"]
+    lines = [f"{len(result['runs'])} of {result['expected_runs']} runs; main outcome: {main}"]
+    shown = means.head(limit)
+    params = [c for c in means.columns if c not in ("point", "runs") and not any(
+        c.endswith(s) for s in ("_mean", "_ci_low", "_ci_high"))]
+    for d in shown.to_dict("records"):
+        where = ", ".join(f"{p}={d[p]}" for p in params) if len(params) <= 3 else f"#{d['point']}"
+        lines.append(f"  {where}: {_num(d[main + '_mean'])} "
+                     f"[{_num(d[main + '_ci_low'])}, {_num(d[main + '_ci_high'])}] "
+                     f"(n={d['runs']})")
+    if len(means) > limit:
+        lines.append(f"  ... {len(means) - limit} more points in per_point.csv")
+    indices = result["sensitivity"]
+    if indices is not None and not indices.empty:
+        sub = indices[indices["outcome"] == main]
+        lines.append(f"sensitivity of {main}:")
+        for d in sub.to_dict("records"):
+            if "S1" in d:
+                lines.append(f"  {d['parameter']}: S1 {d['S1']:.3f} ± {d['S1_conf']:.3f}, "
+                             f"ST {d['ST']:.3f} ± {d['ST_conf']:.3f}")
+            else:
+                lines.append(f"  {d['parameter']}: mu* {d['mu_star']:.4g}, "
+                             f"sigma {d['sigma']:.4g}")
+    return "\n".join(lines)
