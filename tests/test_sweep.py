@@ -204,10 +204,13 @@ range = [0.0, 1.0]
 
 def test_memory_stays_flat_as_runs_grow(tmp_path):
     """Results go to disk in bounded batches, so the driver's peak memory does not grow
-    with the number of runs: 16x the replications stays within 1.3x the peak. More points
-    grow only the design table (~100 bytes a point), far below a kept result row."""
-    small = _peak_bytes(tmp_path, 50, 10, "small")
-    many_runs = _peak_bytes(tmp_path, 50, 160, "many_runs")
-    assert many_runs < 1.3 * small, (small, many_runs)
+    with the number of runs. After a warm-up (imports, library caches), going from 4,000
+    to 16,000 runs adds less than 20 bytes of peak per extra run — a result row kept in
+    memory would cost over 400. More points grow only the design table (~100 bytes a
+    point)."""
+    _peak_bytes(tmp_path, 50, 10, "warm_up")
+    fewer = _peak_bytes(tmp_path, 50, 80, "fewer")
+    more = _peak_bytes(tmp_path, 50, 320, "more")
+    assert (more - fewer) / (16_000 - 4_000) < 20, (fewer, more)
     many_points = _peak_bytes(tmp_path, 8000, 1, "many_points")
-    assert (many_points - small) / (8000 - 500) < 250, (small, many_points)
+    assert (many_points - fewer) / (8000 - 4000) < 250, (fewer, many_points)
