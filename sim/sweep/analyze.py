@@ -151,8 +151,9 @@ def _figures(runs: pd.DataFrame, means: pd.DataFrame, indices: pd.DataFrame | No
             ax.set_xticks(pos, [str(c) for c in centres])
         if main.endswith("_difference"):
             ax.axhline(0, color="grey", lw=0.8)
-        ax.set(xlabel=name, ylabel=main, title=f"{main} vs {name}"
-               + (" (binned)" if design != "grid" else ""))
+        ax.set(xlabel=name, ylabel=main)
+        ax.set_title(f"{main} vs {name}" + (" (binned)" if design != "grid" else ""),
+                     fontsize=9)
         ax.grid(alpha=0.3)
         fig.tight_layout()
         path = folder / f"outcome_vs_{_slug(name)}.png"
