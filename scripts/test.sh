@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+bash .ci/install-browser.sh   # Debian's chromium and solara's front-end assets (browser test)
 python -m pytest -q

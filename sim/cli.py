@@ -200,6 +200,39 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_app(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", nargs="?", type=Path, default=None,
+                   help="scenario file (default: scenarios/leaky_bucket.toml, else the headline)")
+    p.add_argument("--host", default="localhost", help="interface to listen on (default localhost)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 for any free)")
+    p.add_argument("--offline-assets", action="store_true",
+                   help="first fill solara's front-end asset cache from the npm registry "
+                        "(for machines that cannot reach its CDN; needs npm)")
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Start the classroom app (Mesa SolaraViz) in the browser: the leaky bucket, the trust
+    ladder, profit and the customer network, with live levers (see docs/classroom.md)."""
+    import os
+    import subprocess
+
+    from sim.app import SCENARIO_ENV, default_scenario
+    from sim.scenario import load_scenario
+
+    scenario = (args.scenario or default_scenario()).resolve()
+    load_scenario(scenario)  # a bad file is reported here, not as a blank page
+    if args.offline_assets:
+        from sim.app_assets import fill_cache
+
+        fill_cache()
+    print(f"trustmarket app: http://{args.host}:{args.port}/  (scenario {scenario}; "
+          "Ctrl-C stops it)", flush=True)
+    env = {**os.environ, SCENARIO_ENV: str(scenario)}
+    command = [sys.executable, "-m", "solara", "run", "sim.app", "--host", args.host,
+               "--port", str(args.port), "--production", "--no-open"]
+    return subprocess.call(command, env=env)
+
+
 #: name -> (help, add_arguments, handler)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
                           Callable[[argparse.Namespace], int]]] = {
@@ -212,6 +245,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
               cmd_sweep),
     "analyze": ("tables, sensitivity indices and figures of a finished sweep", _add_analyze,
                 cmd_analyze),
+    "app": ("start the classroom app in the browser (Mesa SolaraViz)", _add_app, cmd_app),
     "verify": ("check the model against known results and the reference model", _add_verify,
                cmd_verify),
 }

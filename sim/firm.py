@@ -57,6 +57,13 @@ class Firm(mesa.Agent):
         if name == "discount_depth":
             self.discount_depth = value
 
+    def adopt_strategy(self, name: str, levers: Levers) -> None:
+        """Switch to strategy ``name`` with its lever settings at once (a manager's — or a
+        teacher's — decision; adaptive firms move toward them through :meth:`review`)."""
+        self.current_strategy = name
+        self.levers = self._target = levers
+        self.discount_depth = levers.discount_depth
+
     def respond_to_rivals(self, rival_depths: list[float], response: float) -> None:
         """Move the discount depth a share ``response`` toward a rival's deeper promotion.
 
