@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import solara
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from mesa.visualization.utils import force_update, update_counter
@@ -27,6 +28,7 @@ NETWORK_SAMPLE = 300
 #: Steps over which the bucket's inflow and holes are averaged ("recently").
 BUCKET_WINDOW = 13
 STAGE_COLOURS = ("#d9d9d9", "#9ecae1", "#3182bd", "#08306b")
+STAGE_RGB = np.array([to_rgb(c) for c in STAGE_COLOURS])
 NO_FIRM_COLOUR = "#ffffff"
 FIRM_MARKERS = ("o", "s", "^", "D", "v", "P")
 FIRM_COLOURS = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
@@ -106,7 +108,7 @@ def bucket_figure(model: MarketModel, window: int = BUCKET_WINDOW) -> Figure:
         draw_bucket(ax, level, capacity, inflow, outflows,
                     title=f"{f.name}: per step, last {window} steps")
     fig.suptitle(f"The leaky bucket — step {model.steps}", fontsize=11)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.86, wspace=0.05)
     return fig
 
 
@@ -177,7 +179,7 @@ def network_figure(model: MarketModel) -> Figure:
         mine = present & (firm == f_index)
         t = st.trust[nodes[mine], f_index]
         stage = trust.trust_stage(t, model.scenario.customers.stage_thresholds)
-        ax.scatter(pos[mine, 0], pos[mine, 1], c=[STAGE_COLOURS[s] for s in stage],
+        ax.scatter(pos[mine, 0], pos[mine, 1], c=STAGE_RGB[stage],
                    marker=FIRM_MARKERS[f_index % len(FIRM_MARKERS)], s=34,
                    edgecolors=FIRM_COLOURS[f_index % len(FIRM_COLOURS)], linewidths=1.0,
                    zorder=2)
@@ -199,7 +201,7 @@ def network_figure(model: MarketModel) -> Figure:
     ax.set_title(f"Word-of-mouth network — {note}", fontsize=9)
     ax.set_axis_off()
     ax.autoscale_view()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.01, right=0.78, bottom=0.01, top=0.94)
     return fig
 
 
@@ -232,7 +234,7 @@ def profit_figure(model: MarketModel) -> Figure:
     per_step.set_title(f"Profit — step {model.steps}", fontsize=10)
     for ax in (per_step, cumulative):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.1, top=0.93, hspace=0.12)
     return fig
 
 
@@ -261,7 +263,7 @@ def ladder_figure(model: MarketModel) -> Figure:
     if not ts.empty:
         axes[0].legend(fontsize=7, loc="upper left")
     axes[-1].set_xlabel("step")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.1, top=0.94, hspace=0.3)
     return fig
 
 
