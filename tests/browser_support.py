@@ -45,6 +45,7 @@ def running_app(scenario: Path | None = None, timeout: float = 60.0
     cmd = [sys.executable, "-m", "sim.cli", "app", "--host", "127.0.0.1", "--port", str(port)]
     if scenario is not None:
         cmd.insert(4, str(scenario))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / "app-server.log", "w")  # noqa: SIM115 - closed below
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
