@@ -183,6 +183,15 @@ def bass_checks(n: int = 10_000, replications: int = 8, seed: int = 1,
     return rows
 
 
+def bucket_market(inflow: int, exit_probability: float, steps: int) -> Scenario:
+    """The leaky-bucket set-up (``scenarios/verification/leaky_bucket_steady_state.toml``):
+    nobody at first, ``inflow`` people arrive every step and buy from the only firm at
+    once, each leaves the market with probability ``exit_probability`` a step."""
+    data = single_firm_market(0, steps, exit_probability=exit_probability,
+                              arrivals_per_step=inflow)
+    return scenario_from_dict(data, source="<leaky bucket>")
+
+
 def bucket_check(inflow: int = 50, exit_probability: float = 0.02, steps: int = 600,
                  replications: int = 4, seed: int = 2, tolerance: float = 0.02) -> Check:
     """Leaky bucket: constant inflow ``A`` and exit probability ``d`` give a base ``A / d``.
@@ -190,9 +199,7 @@ def bucket_check(inflow: int = 50, exit_probability: float = 0.02, steps: int = 
     Measured: the firm's base after each step's inflow (active at the end of the step
     plus those who left during it), averaged over the second half of the run.
     """
-    data = single_firm_market(0, steps, exit_probability=exit_probability,
-                              arrivals_per_step=inflow)
-    scenario = scenario_from_dict(data, source="<leaky bucket>")
+    scenario = bucket_market(inflow, exit_probability, steps)
     bases = []
     for r in range(replications):
         model = MarketModel(scenario, seed=replication_seed(seed, r))
@@ -207,6 +214,20 @@ def bucket_check(inflow: int = 50, exit_probability: float = 0.02, steps: int = 
                         float(np.mean(bases)), tolerance, relative=True)
 
 
+def clv_market(n: int, retention: float, price: float, unit_cost: float,
+               annual_rate: float) -> Scenario:
+    """The lifetime-value set-up (``scenarios/verification/lifetime_value.toml``): yearly
+    steps, ``n`` customers who buy one unit a year until they leave (probability
+    ``1 - retention`` after each purchase), run until fewer than 1e-7 would remain."""
+    steps = math.ceil(math.log(1e-7) / math.log(retention))
+    data = single_firm_market(n, steps, steps_per_year=1,
+                              exit_probability=round(1.0 - retention, 12))  # 0.2, not 0.19999...
+    data["market"].update(unit_cost=unit_cost, quality_unit_cost=0.0,
+                          annual_discount_rate=annual_rate)
+    data["firms"][0]["levers"]["list_price"] = price
+    return scenario_from_dict(data, source="<clv>")
+
+
 def clv_check(n: int = 20_000, retention: float = 0.8, price: float = 1.0,
               unit_cost: float = 0.6, annual_rate: float = 0.1, seed: int = 3,
               tolerance: float = 0.02) -> Check:
@@ -217,12 +238,9 @@ def clv_check(n: int = 20_000, retention: float = 0.8, price: float = 1.0,
     after each purchase); the firm's NPV, discounted to the first purchase, divided by
     the number of customers is the realised mean lifetime value.
     """
-    steps = math.ceil(math.log(1e-7) / math.log(retention))
-    data = single_firm_market(n, steps, steps_per_year=1, exit_probability=1.0 - retention)
-    data["market"].update(unit_cost=unit_cost, quality_unit_cost=0.0,
-                          annual_discount_rate=annual_rate)
-    data["firms"][0]["levers"]["list_price"] = price
-    model = MarketModel(scenario_from_dict(data, source="<clv>"), seed=seed)
+    scenario = clv_market(n, retention, price, unit_cost, annual_rate)
+    steps = scenario.run.steps
+    model = MarketModel(scenario, seed=seed)
     for _ in range(steps):
         model.step()
     margin = price - unit_cost
@@ -330,33 +348,31 @@ def corner_cases(seed: int = 5) -> list[Check]:
 
 
 # ------------------------------------------------------------------ docking with the reference
-#: Mechanism sets of the equivalence tests: overrides of the headline scenario.
-EQUIVALENCE_SCENARIOS: dict[str, dict[str, Any]] = {
-    "word_of_mouth": {  # awareness only through recommendations; no failures, no deals
-        "customers.initial_awareness": 0.1, "customers.wom_rate_satisfied": 0.3,
-        "customers.wom_rate_dissatisfied": 0.3, "customers.churn_sensitivity": 0.0,
-        "market.failure_base": dict.fromkeys(HOLES, 0.0),
-        "firms.0.levers.discount_depth": 0.0, "firms.0.levers.points_rate": 0.0,
-        "firms.0.levers.advertising": 0.0, "firms.1.levers.advertising": 0.0,
-    },
-    "failures_and_churn": {  # big holes, sensitive customers, no word of mouth, no deals
-        "market.failure_base": dict.fromkeys(HOLES, 0.08), "customers.churn_sensitivity": 0.5,
-        "customers.wom_rate_satisfied": 0.0, "customers.wom_rate_neutral": 0.0,
-        "customers.wom_rate_dissatisfied": 0.0, "customers.complaint_probability": 0.3,
-        "firms.0.levers.discount_depth": 0.0, "firms.0.levers.points_rate": 0.0,
-    },
-    "discounting": {  # promotions, points, deal dependence; no failures, no word of mouth
-        "market.failure_base": dict.fromkeys(HOLES, 0.0), "customers.wom_rate_satisfied": 0.0,
-        "customers.wom_rate_neutral": 0.0, "customers.wom_rate_dissatisfied": 0.0,
-        "firms.0.levers.discount_depth": 0.3, "firms.0.levers.points_rate": 0.1,
-        "customers.deal_dependence_gain": 0.15,
-    },
-    "trust_ladder": {  # trust builds fast: behavioural trust's habit, resistance to rivals'
-        # promotions, advocacy and discounting of hearsay all come into play
-        "customers.trust_gain": 0.12, "customers.wom_rate_dissatisfied": 0.3,
-    },
-    "headline": {},
+VERIFICATION_DIR = HEADLINE.parent / "verification"
+#: Mechanism sets of the equivalence tests: scenario files (small markets: 200 customers,
+#: 60 steps), each the headline market with some mechanisms switched off or amplified.
+EQUIVALENCE_SCENARIOS: dict[str, Path] = {
+    # awareness only through recommendations; no failures, no churn, no deals
+    "word_of_mouth": VERIFICATION_DIR / "word_of_mouth.toml",
+    # big holes, sensitive customers, frequent complaints; no word of mouth, no deals
+    "failures_and_churn": VERIFICATION_DIR / "failures_and_churn.toml",
+    # promotions, points, deal dependence; no failures, no word of mouth
+    "discounting": VERIFICATION_DIR / "discounting.toml",
+    # trust builds fast: behavioural trust's habit, resistance to rivals' promotions,
+    # advocacy and discounting of hearsay all come into play
+    "trust_ladder": VERIFICATION_DIR / "trust_ladder.toml",
+    # the full headline market, made small below
+    "headline": HEADLINE,
 }
+
+
+def equivalence_scenario(name: str, n: int = 200, steps: int = 60) -> Scenario:
+    """The mechanism set ``name`` of :data:`EQUIVALENCE_SCENARIOS` at ``n`` customers and
+    ``steps`` steps (the headline also starts with 30 % aware, as the small sets do)."""
+    overrides: dict[str, Any] = {"customers.n_initial": n, "run.steps": steps}
+    if name == "headline":
+        overrides["customers.initial_awareness"] = 0.3
+    return load_scenario(EQUIVALENCE_SCENARIOS[name]).with_overrides(overrides)
 
 
 def replication_outcomes(model_factory: Callable[[np.random.SeedSequence], Any], steps: int,
@@ -411,9 +427,7 @@ def equivalence(name: str, n: int = 200, steps: int = 60, replications: int = 30
     """
     from sim.reference import ReferenceModel
 
-    scenario = load_scenario(HEADLINE).with_overrides(
-        {"customers.n_initial": n, "run.steps": steps, "customers.initial_awareness": 0.3,
-         **EQUIVALENCE_SCENARIOS[name]})
+    scenario = equivalence_scenario(name, n, steps)
     fast = replication_outcomes(lambda s: MarketModel(scenario, seed=s, engine=engine), steps,
                                 replications, seed)
     reference = replication_outcomes(lambda s: ReferenceModel(scenario, seed=s), steps,

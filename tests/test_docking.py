@@ -4,7 +4,7 @@ Bass diffusion at n = 10,000 for p = 0.03, q = 0.38 (max gap <= 0.02 to the disc
 recursion with yearly steps and to the continuous curve with weekly steps); leaky-bucket
 steady state A/d and lifetime value m(1+i)/(1+i-r) within 2 %; word-of-mouth reach within
 3 %; corner cases. Each check can fail: the last tests feed it a wrong expectation.
-Runtime ~25 s.
+Runtime ~35 s (2 cores).
 """
 
 from __future__ import annotations
@@ -89,3 +89,28 @@ def test_verify_command_writes_table_and_figure(tmp_path, monkeypatch):
     monkeypatch.setattr(verify, "equivalence", lambda name, **kw: [
         verify.Check(f"docking {name}", 0.0, 1.0, 0.1, False)])
     assert main(["verify", "--quick", "--quiet", "--out", str(tmp_path / "bad")]) == 1
+
+
+def _market_only(scenario) -> dict:
+    """What the model reads of a scenario: everything but names and the strategy table
+    (the firms' levers are resolved already)."""
+    d = scenario.to_dict()
+    for key in ("name", "description", "strategies"):
+        d.pop(key, None)
+    for firm in d["firms"]:
+        firm.pop("strategy", None)
+    return d
+
+
+@pytest.mark.parametrize("file, built", [
+    ("bass.toml", lambda: verify.bass_market(0.03 / 52, 0.38 / 52, 10_000, 520, 52)),
+    ("leaky_bucket_steady_state.toml", lambda: verify.bucket_market(50, 0.02, 600)),
+    ("lifetime_value.toml", lambda: verify.clv_market(20_000, 0.8, 1.0, 0.6, 0.1)),
+])
+def test_set_up_files_are_the_checks_set_ups(file, built):
+    """The scenario files are the readable, runnable statement of the analytic checks'
+    default set-ups; they must not drift from what the checks build."""
+    from sim.scenario import load_scenario
+
+    on_file = load_scenario(verify.VERIFICATION_DIR / file)
+    assert _market_only(on_file) == _market_only(built())

@@ -6,7 +6,7 @@ full headline) the fast engine and the reference model agree on time-averaged pr
 churn rate and trust-stage shares per firm within the two-sample 99 % bound (Welch) over
 30 replications each at 200 customers x 60 steps. Seeds are fixed, so the test is
 deterministic; a broken rule in the fast engine makes it fail (shown below).
-Runtime ~35 s.
+Runtime ~30 s (2 cores).
 """
 
 from __future__ import annotations
@@ -78,12 +78,8 @@ def test_trust_ladder_scenario_reaches_the_behavioural_stage():
     rows = verify.equivalence("trust_ladder", n=200, steps=60, replications=2)
     assert rows  # the comparison ran; now look at the shares themselves
     from sim.model import MarketModel
-    from sim.scenario import load_scenario
 
-    s = load_scenario(verify.HEADLINE).with_overrides(
-        {"customers.n_initial": 200, "customers.initial_awareness": 0.3,
-         **verify.EQUIVALENCE_SCENARIOS["trust_ladder"]})
-    ts = _series(MarketModel(s, seed=1), 60)
+    ts = _series(MarketModel(verify.equivalence_scenario("trust_ladder"), seed=1), 60)
     assert ts["stage_behavioural"].sum() > 0
 
 
@@ -99,3 +95,12 @@ def test_a_broken_trust_rule_fails_the_docking(monkeypatch):
                               engine="numpy")  # the numba kernels do not call sim.rules
     failed = [r.check for r in rows if not r.passed]
     assert any("share_" in check for check in failed), failed
+
+
+@pytest.mark.parametrize("name", list(verify.EQUIVALENCE_SCENARIOS))
+def test_equivalence_scenario_files_validate_and_document_themselves(name):
+    path = verify.EQUIVALENCE_SCENARIOS[name]
+    s = verify.equivalence_scenario(name, n=150, steps=40)
+    assert s.customers.n_initial == 150 and s.run.steps == 40
+    header = path.read_text(encoding="utf-8").split("\nname =")[0].lower()
+    assert "seed idea" in header and "what to look at" in header
