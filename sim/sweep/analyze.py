@@ -98,8 +98,9 @@ def main_outcome(outcomes: list[str]) -> str:
         outcomes[0])
 
 
-def analyze(out: Path) -> dict[str, Any]:
+def analyze(out: str | Path) -> dict[str, Any]:
     """Write the tables and figures of ``out/analysis``; return them for printing."""
+    out = Path(out)
     table = sweep_table(out)
     names = [p["path"] for p in table["parameters"]]
     runs = store.load_runs(out)

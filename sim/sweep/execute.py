@@ -3,9 +3,10 @@
 Every run is a pure function of its task — the scenario with the point's overrides, the
 replication index and the seed ``SeedSequence(root_seed, spawn_key=(point,
 replication))`` — so results are identical whatever the number of workers or the order
-in which runs finish. Finished runs are written as they arrive (:mod:`sim.sweep.store`);
-at most a bounded window of runs is in flight, so the driver's memory does not grow
-with the size of the sweep.
+in which runs finish. Runs travel in batches sized to about a second of work (one run at
+first), and each batch is written as one part file the moment it comes back
+(:mod:`sim.sweep.store`), so a kill loses only the batches in flight; at most a bounded
+window of batches is in flight, so the driver's memory does not grow with the sweep.
 
 Backends: ``workers=1`` runs in this process; otherwise a Dask ``LocalCluster`` with
 ``workers`` processes (default: one per core), or the cluster at ``scheduler``
@@ -15,6 +16,7 @@ Backends: ``workers=1`` runs in this process; otherwise a Dask ``LocalCluster`` 
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 import os
 import time
@@ -31,9 +33,10 @@ from sim.sweep import store
 from sim.sweep.design import points
 from sim.sweep.spec import MARKET, SweepSpec
 
-#: Runs buffered before a part file is written (also flushed every FLUSH_SECONDS).
-FLUSH_ROWS = 64
-FLUSH_SECONDS = 2.0
+#: A batch of runs (one task, one part file) aims at about this many seconds of work ...
+TARGET_SECONDS = 1.0
+#: ... and holds at most this many runs (bounds the driver's memory per batch).
+MAX_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,9 @@ def evaluate(task: Task) -> dict[str, Any]:
 def market_outcomes(scenario: Scenario, replication: int, seed: np.random.SeedSequence,
                     difference: tuple[str, str] | None) -> dict[str, float]:
     """Summaries of one market run, per firm as ``metric[firm]``: cumulative profit, NPV,
-    final active customers, churn rate (churned per active customer and step), final share
-    of active customers with emotional or behavioural trust, mean satisfaction; and, with
+    final and mean active customers, churn rate (churned per active customer and step),
+    final share of active customers at each trust stage (``stage_<name>``) and with
+    emotional or behavioural trust (``trusting_share``), mean satisfaction; and, with
     ``difference = (A, B)``, ``cumulative_profit_difference`` and ``npv_difference`` (A - B).
     """
     from sim.experiment import run_replication
@@ -90,10 +94,15 @@ def market_outcomes(scenario: Scenario, replication: int, seed: np.random.SeedSe
         out[f"cumulative_profit[{firm}]"] = float(last["cumulative_profit"])
         out[f"npv[{firm}]"] = float(last["npv"])
         out[f"active_customers[{firm}]"] = float(last["active_customers"])
+        out[f"mean_active_customers[{firm}]"] = float(df["active_customers"].mean())
         out[f"churn_rate[{firm}]"] = float(df["churned"].sum() / active) if active else math.nan
         out[f"trusting_share[{firm}]"] = (
             float((last["stage_emotional"] + last["stage_behavioural"])
                   / last["active_customers"]) if last["active_customers"] else math.nan)
+        for stage in ("none", "cognitive", "emotional", "behavioural"):
+            out[f"stage_{stage}[{firm}]"] = (
+                float(last[f"stage_{stage}"] / last["active_customers"])
+                if last["active_customers"] else math.nan)
         out[f"mean_satisfaction[{firm}]"] = (
             float((df["mean_satisfaction"].fillna(0) * df["purchases"]).sum() / purchases)
             if purchases else math.nan)
@@ -122,20 +131,27 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-class _Writer:
-    """Buffers finished rows and writes them in batches (bounded memory)."""
+def evaluate_batch(batch: Sequence[Task]) -> tuple[list[dict[str, Any]], float]:
+    """Run a batch of tasks; return their rows and the seconds they took (the driver uses
+    the time only to size later batches, never in a result)."""
+    start = time.perf_counter()
+    rows = [evaluate(task) for task in batch]
+    return rows, time.perf_counter() - start
 
-    def __init__(self, out: Path):
-        self.out, self.rows, self.last = out, [], time.monotonic()
 
-    def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= FLUSH_ROWS or time.monotonic() - self.last > FLUSH_SECONDS:
-            self.flush()
+class _BatchSize:
+    """How many runs go into one task: one at first, then as many as take about
+    ``TARGET_SECONDS`` (at most ``MAX_BATCH``), so that cheap runs do not drown in
+    per-task overhead and part files, while a kill loses at most the batches in flight."""
 
-    def flush(self) -> None:
-        store.write_runs(self.out, self.rows)
-        self.rows, self.last = [], time.monotonic()
+    def __init__(self) -> None:
+        self.size = 1
+
+    def observe(self, runs: int, seconds: float) -> None:
+        per_run = max(seconds / max(runs, 1), 1e-6)
+        wanted = int(TARGET_SECONDS / per_run)
+        # grow at most fourfold per observation: an early fast run must not overshoot
+        self.size = max(1, min(MAX_BATCH, wanted, 4 * self.size))
 
 
 def run_sweep(spec: SweepSpec, out: Path, workers: int | None = None,
@@ -169,18 +185,18 @@ def run_sweep(spec: SweepSpec, out: Path, workers: int | None = None,
     done = store.done_keys(out) if resume else set()
     total = len(design) * spec.replications
     todo = tasks(spec, design, done)
-    writer = _Writer(out)
     bar = _progress_bar(total, len(done), progress)
     ran = 0
     try:
-        for row in _execute(todo, workers, scheduler):
-            writer.add(row)
-            ran += 1
-            bar.update(1)
+        for rows in _execute(todo, workers, scheduler):
+            # written the moment a batch comes back: a kill loses only batches in flight
+            store.write_runs(out, rows)
+            ran += len(rows)
+            bar.update(len(rows))
             if on_result is not None:
-                on_result(row)
+                for row in rows:
+                    on_result(row)
     finally:
-        writer.flush()  # an interrupted sweep keeps every run that finished
         bar.close()
     return {"total": total, "done_before": len(done), "ran": ran}
 
@@ -193,10 +209,14 @@ def _progress_bar(total: int, initial: int, enabled: bool):
 
 
 def _execute(todo: Iterator[Task], workers: int | None,
-             scheduler: str | None) -> Iterator[dict[str, Any]]:
+             scheduler: str | None) -> Iterator[list[dict[str, Any]]]:
+    """Yield the rows of each finished batch, in order of completion."""
+    size = _BatchSize()
     if scheduler is None and workers == 1:
-        for task in todo:
-            yield evaluate(task)
+        while batch := _take(todo, size.size):
+            rows, seconds = evaluate_batch(batch)
+            size.observe(len(rows), seconds)
+            yield rows
         return
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -208,24 +228,25 @@ def _execute(todo: Iterator[Task], workers: int | None,
         client = Client(cluster)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        window = 4 * n_workers  # runs in flight: enough to keep workers busy, memory bounded
+        # batches in flight: enough to keep every worker busy, few enough that neither
+        # the futures nor the driver's memory grow with the sweep
         pending = as_completed()
-        for task in _take(todo, window):
-            pending.add(client.submit(evaluate, task, pure=False))
+        for _ in range(2 * n_workers):
+            if batch := _take(todo, size.size):
+                pending.add(client.submit(evaluate_batch, batch, pure=False))
         for future in pending:
-            yield future.result()
+            rows, seconds = future.result()
             future.release()
-            for task in _take(todo, 1):
-                pending.add(client.submit(evaluate, task, pure=False))
+            size.observe(len(rows), seconds)
+            if batch := _take(todo, size.size):
+                pending.add(client.submit(evaluate_batch, batch, pure=False))
+            yield rows
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def _take(iterator: Iterator[Task], n: int) -> Iterator[Task]:
-    for _ in range(n):
-        try:
-            yield next(iterator)
-        except StopIteration:
-            return
+def _take(iterator: Iterator[Task], n: int) -> list[Task]:
+    """The next ``n`` tasks (fewer at the end; empty when none are left)."""
+    return list(itertools.islice(iterator, n))

@@ -17,7 +17,7 @@ Example (``scenarios/sweeps/discount_x_service.toml``)::
     [[sweep.parameters]]
     path = "customers.wom_reach"
     range = [2.0, 6.0]                      # sampled designs; grid needs `levels`
-    distribution = "uniform"                # uniform | loguniform | integer
+    distribution = "uniform"                # uniform | loguniform | normal | integer
 
     [[sweep.parameters]]
     path = "network.kind"
@@ -42,7 +42,9 @@ from sim.scenario import Scenario, load_scenario
 from sim.validation import Problem, ScenarioError
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
-DISTRIBUTIONS = ("uniform", "loguniform", "integer")
+DISTRIBUTIONS = ("uniform", "loguniform", "normal", "integer")
+#: ``normal``: the range is the central 95 % of a normal distribution, truncated to it.
+NORMAL_MASS = 0.95
 SWEEP_KEYS = ("base", "design", "replications", "seed", "samples", "levels", "overrides",
               "difference", "evaluator", "parameters", "morris_levels")
 PARAMETER_KEYS = ("path", "values", "choices", "range", "distribution", "levels")
@@ -82,6 +84,12 @@ class Parameter:
         if self.distribution == "loguniform":
             import math
             return float(math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))))
+        if self.distribution == "normal":
+            from scipy.stats import norm
+
+            q = norm.ppf(0.5 + NORMAL_MASS * (u - 0.5))  # stays inside the range at u = 0, 1
+            z = norm.ppf(0.5 + NORMAL_MASS / 2)
+            return float((lo + hi) / 2 + q / z * (hi - lo) / 2)
         if self.distribution == "integer":
             return int(min(hi, lo + int(u * (hi - lo + 1))))
         return float(lo + u * (hi - lo))

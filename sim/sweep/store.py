@@ -1,19 +1,22 @@
-"""Sweep results on disk: one Parquet file per flushed batch of runs, written atomically.
+"""Sweep results on disk: one Parquet file per finished batch of runs, written atomically.
 
 Layout of a sweep directory::
 
-    DIR/provenance.json     package version, sweep and base scenario text with sha256, command
-    DIR/points.parquet      the design: one row per point, one column per parameter
-    DIR/runs/part-*.parquet one row per finished run (point, replication, seed, parameters,
-                            outcomes); each file appears whole or not at all (temp + rename)
+    DIR/provenance.json      package version, sweep and base scenario text with sha256,
+                             command, start time; ``digest`` (of both) is what resuming checks
+    DIR/points.parquet       the design: one row per point, one column per parameter
+    DIR/runs/part-*.parquet  one row per finished run (point, replication, seed, parameters,
+                             outcomes), one file per finished batch; each file appears whole
+                             or not at all (temp + rename)
 
-A killed sweep loses only the runs that were in flight or not yet flushed; ``--resume``
-reads the (point, replication) keys present and runs only the missing ones, so every run
-ends up exactly once.
+A killed sweep loses only the runs that were in flight; ``--resume`` reads the (point,
+replication) keys present and runs only the missing ones, so every run ends up exactly
+once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -34,17 +37,17 @@ class SweepError(RuntimeError):
     """A sweep directory that cannot be used as asked (e.g. resuming a different sweep)."""
 
 
-def runs_dir(out: Path) -> Path:
+def runs_dir(out: str | Path) -> Path:
     """Where the run files go."""
-    return out / "runs"
+    return Path(out) / "runs"
 
 
-def run_files(out: Path) -> list[Path]:
+def run_files(out: str | Path) -> list[Path]:
     """The finished part files (temporary files of an interrupted write are ignored)."""
     return sorted(runs_dir(out).glob("part-*.parquet"))
 
 
-def done_keys(out: Path) -> set[tuple[int, int]]:
+def done_keys(out: str | Path) -> set[tuple[int, int]]:
     """(point, replication) of every run on disk."""
     keys: set[tuple[int, int]] = set()
     for f in run_files(out):
@@ -66,7 +69,7 @@ def write_runs(out: Path, rows: Sequence[dict[str, Any]]) -> Path | None:
     return folder / name
 
 
-def load_runs(out: Path) -> pd.DataFrame:
+def load_runs(out: str | Path) -> pd.DataFrame:
     """Every run of the sweep in ``out``, sorted by point and replication."""
     files = run_files(out)
     if not files:
@@ -75,14 +78,14 @@ def load_runs(out: Path) -> pd.DataFrame:
     return df.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
-def load_points(out: Path) -> pd.DataFrame:
+def load_points(out: str | Path) -> pd.DataFrame:
     """The design table written when the sweep started."""
-    return pd.read_parquet(out / "points.parquet")
+    return pd.read_parquet(Path(out) / "points.parquet")
 
 
-def provenance(out: Path) -> dict[str, Any]:
+def provenance(out: str | Path) -> dict[str, Any]:
     """The provenance record of the sweep in ``out``."""
-    return json.loads((out / "provenance.json").read_text())
+    return json.loads((Path(out) / "provenance.json").read_text())
 
 
 def start(spec: SweepSpec, out: Path, design: pd.DataFrame, resume: bool,
@@ -118,6 +121,9 @@ def start(spec: SweepSpec, out: Path, design: pd.DataFrame, resume: bool,
         "sweep_text": spec.text,
         "base_scenario": str(spec.base_path) if spec.base_path else None,
         "base_scenario_text": spec.base_path.read_text() if spec.base_path else None,
+        "sweep_sha256": hashlib.sha256(spec.text.encode()).hexdigest(),
+        "base_scenario_sha256": (hashlib.sha256(spec.base_path.read_bytes()).hexdigest()
+                                 if spec.base_path else None),
         "digest": spec.digest,
         "design": spec.design,
         "points": len(design),
