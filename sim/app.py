@@ -87,13 +87,13 @@ class ClassroomModel(MarketModel):
 def set_lever(model: MarketModel, firm: int, lever: str, value: float) -> None:
     """Move one lever of one firm in the running model (in force from the next step)."""
     model.firms[firm].set_lever(lever, value)
-    model._refresh_levers()
+    model.refresh_levers()
 
 
 def set_strategy(model: MarketModel, firm: int, strategy: str) -> None:
     """Give a firm a strategy's lever settings at once."""
     model.firms[firm].adopt_strategy(strategy, model.scenario.strategies[strategy])
-    model._refresh_levers()
+    model.refresh_levers()
 
 
 def set_word_of_mouth(model: MarketModel, reach: float) -> None:

@@ -618,6 +618,11 @@ class MarketModel(mesa.Model):
                                     thresholds, len(Presence))
 
     # ------------------------------------------------------------------ helpers
+    def refresh_levers(self) -> None:
+        """Re-read the firms' levers after a change made from outside a step (the app's
+        live controls); a step re-reads them anyway when it sets prices."""
+        self._refresh_levers()
+
     def _refresh_levers(self) -> None:
         """Cache every lever as an array over firms for this step."""
         self._lv = {f.name: lever_array(self.firms, f.name).astype(FLOAT)
