@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Results, crossover_step, mean_ci, run
+from sim.experiment import Results, mean_ci, pairwise_crossovers, run
 from sim.scenario import Scenario, load_scenario
 
 
@@ -64,27 +64,7 @@ def crossings(series: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
 
     Only pairs in which the challenger overtakes in at least one replication are listed.
     """
-    wide = series.pivot_table(index=["replication", "step"], columns="series",
-                              values="cumulative_profit").dropna()
-    names = list(dict.fromkeys(series["series"]))
-    rows = []
-    for leader in names:
-        for challenger in names:
-            if leader == challenger:
-                continue
-            steps = [crossover_step((g[challenger] - g[leader]).to_numpy(),
-                                    g.index.get_level_values("step"))
-                     for _, g in wide.groupby(level="replication")]
-            crossed = np.array([s for s in steps if s is not None], dtype=float)
-            if crossed.size == 0:
-                continue
-            mean, low, high = mean_ci(crossed, confidence)
-            rows.append({"leader": leader, "challenger": challenger, "crossed": crossed.size,
-                         "replications": len(steps), "crossover_step_mean": mean,
-                         "crossover_step_ci_low": low, "crossover_step_ci_high": high})
-    return pd.DataFrame(rows, columns=["leader", "challenger", "crossed", "replications",
-                                       "crossover_step_mean", "crossover_step_ci_low",
-                                       "crossover_step_ci_high"])
+    return pairwise_crossovers(series, "series", confidence)
 
 
 def compare(scenarios: Sequence[Scenario], replications: int | None = None,

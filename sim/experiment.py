@@ -149,30 +149,42 @@ class Results:
         Only pairs where the challenger ends ahead in at least one replication are listed;
         ``crossed`` counts the replications in which it overtook.
         """
-        ts = self.timeseries
-        wide = ts.pivot_table(index=["replication", "step"], columns="firm",
-                              values="cumulative_profit")
-        firms = list(dict.fromkeys(ts["firm"]))
-        rows = []
-        for leader in firms:
-            for challenger in firms:
-                if leader == challenger:
-                    continue
-                steps = []
-                for _, g in wide.groupby(level="replication"):
-                    diff = (g[challenger] - g[leader]).to_numpy()
-                    steps.append(crossover_step(diff, g.index.get_level_values("step")))
-                crossed = np.array([s for s in steps if s is not None], dtype=float)
-                if crossed.size == 0:
-                    continue
-                mean, low, high = mean_ci(crossed, confidence)
-                rows.append({"leader": leader, "challenger": challenger,
-                             "crossed": crossed.size, "replications": len(steps),
-                             "crossover_step_mean": mean, "crossover_step_ci_low": low,
-                             "crossover_step_ci_high": high})
-        return pd.DataFrame(rows, columns=["leader", "challenger", "crossed", "replications",
-                                           "crossover_step_mean", "crossover_step_ci_low",
-                                           "crossover_step_ci_high"])
+        return pairwise_crossovers(self.timeseries, "firm", confidence)
+
+
+CROSSOVER_COLUMNS = ["leader", "challenger", "crossed", "replications", "crossover_step_mean",
+                     "crossover_step_ci_low", "crossover_step_ci_high"]
+
+
+def pairwise_crossovers(table: pd.DataFrame, by: str,
+                        confidence: float = 0.95) -> pd.DataFrame:
+    """For each ordered pair of curves named in column ``by`` (leader, challenger): the step
+    from which the challenger's cumulative profit stays above the leader's, per replication
+    (paired by replication index, over the steps both reach), as mean and CI.
+
+    ``table`` is long: ``replication``, ``step``, ``by`` and ``cumulative_profit``. Only
+    pairs in which the challenger overtakes in at least one replication are listed;
+    ``crossed`` counts those replications.
+    """
+    wide = table.pivot_table(index=["replication", "step"], columns=by,
+                             values="cumulative_profit").dropna()
+    names = list(dict.fromkeys(table[by]))
+    rows = []
+    for leader in names:
+        for challenger in names:
+            if leader == challenger:
+                continue
+            steps = [crossover_step((g[challenger] - g[leader]).to_numpy(),
+                                    g.index.get_level_values("step"))
+                     for _, g in wide.groupby(level="replication")]
+            crossed = np.array([s for s in steps if s is not None], dtype=float)
+            if crossed.size == 0:
+                continue
+            mean, low, high = mean_ci(crossed, confidence)
+            rows.append(dict(zip(CROSSOVER_COLUMNS, (leader, challenger, crossed.size,
+                                                     len(steps), mean, low, high),
+                                 strict=True)))
+    return pd.DataFrame(rows, columns=CROSSOVER_COLUMNS)
 
 
 def crossover_step(diff: np.ndarray, steps: Sequence[int]) -> int | None:
