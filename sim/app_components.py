@@ -46,6 +46,12 @@ def _series(model: MarketModel) -> pd.DataFrame:
     return cached[1]
 
 
+def _show(css_class: str, figure: Figure) -> None:
+    """A figure as a PNG image in a div the browser test can find by ``css_class``."""
+    with solara.Div(classes=[css_class]):
+        solara.FigureMatplotlib(figure, format="png")
+
+
 # ------------------------------------------------------------------ live levers
 @solara.component
 def LiveLevers(model: MarketModel) -> None:
@@ -116,8 +122,7 @@ def bucket_figure(model: MarketModel, window: int = BUCKET_WINDOW) -> Figure:
 def BucketView(model: MarketModel) -> None:
     """The leaky bucket of every firm."""
     update_counter.get()
-    with solara.Div(classes=["tm-bucket"]):
-        solara.FigureMatplotlib(bucket_figure(model), format="png")
+    _show("tm-bucket", bucket_figure(model))
 
 
 # ------------------------------------------------------------------ network
@@ -209,8 +214,7 @@ def network_figure(model: MarketModel) -> Figure:
 def NetworkView(model: MarketModel) -> None:
     """The network of customers (down-sampled above a classroom's size)."""
     update_counter.get()
-    with solara.Div(classes=["tm-network"]):
-        solara.FigureMatplotlib(network_figure(model), format="png")
+    _show("tm-network", network_figure(model))
 
 
 # ------------------------------------------------------------------ profit and trust ladder
@@ -242,8 +246,7 @@ def profit_figure(model: MarketModel) -> Figure:
 def ProfitView(model: MarketModel) -> None:
     """Profit per step and cumulative, per firm."""
     update_counter.get()
-    with solara.Div(classes=["tm-profit"]):
-        solara.FigureMatplotlib(profit_figure(model), format="png")
+    _show("tm-profit", profit_figure(model))
 
 
 def ladder_figure(model: MarketModel) -> Figure:
@@ -271,5 +274,4 @@ def ladder_figure(model: MarketModel) -> Figure:
 def TrustLadderView(model: MarketModel) -> None:
     """Customers per trust stage over time, per firm."""
     update_counter.get()
-    with solara.Div(classes=["tm-ladder"]):
-        solara.FigureMatplotlib(ladder_figure(model), format="png")
+    _show("tm-ladder", ladder_figure(model))
