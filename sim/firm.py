@@ -131,7 +131,3 @@ class Firm(mesa.Agent):
     def step(self) -> None:
         """Firms act through the model's ordered phases; a plain step does nothing."""
 
-
-def lever_array(firms: list[Firm], name: str) -> np.ndarray:
-    """One lever of every firm as an array in firm-index order."""
-    return np.array([getattr(f.levers, name) for f in firms], dtype=np.float64)

@@ -1,15 +1,15 @@
-"""Compiled kernels (numba) for the hottest phases of a step.
+"""Compiled kernels (numba) for the per-customer loops of a step.
 
 The rules in :mod:`sim.rules` are the statement of the model: small numpy functions, one
 concept each. At a million customers their temporaries dominate the time of a step, so
-the shopping phase also exists here as one fused loop per shopper that computes exactly
-the same thing from the same random draws (the draws are made by the model, in the same
-order, for both engines). ``MarketModel(engine="numpy")`` uses the rules alone;
-``engine="numba"`` (the default when numba is installed) uses these kernels. The tests
-check that both engines make the same choices from the same state and draws.
+the shopping decision, the experience of each purchase and the end-of-step tallies also
+exist here as fused loops that compute exactly the same thing from the same random
+draws. :mod:`sim.compiled_step` strings them together with the other phases into the
+whole customer step of ``MarketModel(engine="numba")`` (the default when numba is
+installed); ``engine="numpy"`` uses the rules alone. The tests check that both engines
+follow the same trajectory.
 
-Why numba: see ``docs/performance.md`` (the fused shopping loop is ~5x faster than the
-numpy expression of the same rules at 500,000 shoppers).
+Why numba: see ``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ except ImportError:  # the numpy engine needs nothing compiled
     numba = None
 
 AVAILABLE = numba is not None
+
+#: How the kernels are compiled: cached on disk; numpy's error model (a division by zero
+#: gives inf or nan, as in the numpy engine, without a check before every division).
+JIT_OPTIONS = {"cache": True, "error_model": "numpy"}
 
 
 def _shop_kernel(shoppers, current, stage_current, habitual, gumbel_row, gumbel, expectation,
@@ -49,12 +53,14 @@ def _shop_kernel(shoppers, current, stage_current, habitual, gumbel_row, gumbel,
         g = gumbel_row[j]
         best_score = -np.inf
         best = -1
+        # The comparisons below are coin tosses to the processor (Gumbel noise), so they
+        # are written as selections rather than branches; every firm is scored and the
+        # unknown ones never win.
         for full_price in (False, True):
             best_score = -np.inf
             best = -1
+            best_price = 0.0
             for f in range(n_firms):
-                if not aware[i, f]:
-                    continue
                 if full_price:
                     price = list_price[f]
                 else:
@@ -70,20 +76,17 @@ def _shop_kernel(shoppers, current, stage_current, habitual, gumbel_row, gumbel,
                 loss = gap - zone if gap > zone else 0.0
                 gain = gap + zone if gap < -zone else 0.0
                 u = expectation[i, f] - sens * (loss_aversion * loss + gain)
-                if t >= emotional_threshold:
-                    u += emotional_preference * t
-                if f == cur:
-                    u += switching_cost
+                u = u + emotional_preference * t if t >= emotional_threshold else u
+                u = u + switching_cost if f == cur else u
                 score = precision * u + gumbel[g, f]
-                if score > best_score:
-                    best_score = score
-                    best = f
-                    if not full_price:
-                        seen_price[j] = price
-            if best_score <= outside_score_base + gumbel[g, n_firms]:
-                best = -1
+                better = aware[i, f] & (score > best_score)
+                best_score = score if better else best_score
+                best = f if better else best
+                best_price = price if better else best_price
+            best = -1 if best_score <= outside_score_base + gumbel[g, n_firms] else best
             if not full_price:
                 chosen[j] = best
+                seen_price[j] = best_price
                 on_deal = best >= 0 and (depth[best] > 0 or (
                     member[i, best] and points_rate[best] > 0))
                 if not on_deal:
@@ -93,7 +96,7 @@ def _shop_kernel(shoppers, current, stage_current, habitual, gumbel_row, gumbel,
     return chosen, seen_price, would_anyway
 
 
-shop_kernel = numba.njit(cache=True)(_shop_kernel) if AVAILABLE else None
+shop_kernel = numba.njit(**JIT_OPTIONS)(_shop_kernel) if AVAILABLE else None
 
 
 def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_failure,
@@ -108,7 +111,9 @@ def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_fail
                        redemption, serve_cost, tenure_saving, full_tenure, recovery_cost,
                        n_totals):
     """One experience per buyer, updating the state in place, as in
-    ``MarketModel._live_numpy`` (value, satisfaction, trust, pricing and churn rules).
+    ``MarketModel._live`` (value, satisfaction, trust, pricing and churn rules).
+    ``complaint_probability`` comes in single precision, like the uniforms it is compared
+    with (numpy compares a float32 array with a Python float in float32).
 
     Returns a leave flag and cause per buyer and the per-firm purchase totals in the order
     of ``sim.model.PURCHASE_TOTALS``.
@@ -120,12 +125,16 @@ def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_fail
     cause = np.zeros(m, np.int8)
     totals = np.zeros((n_totals, n_firms))
     failed = np.zeros(n_holes, np.bool_)
+    one = np.float32(1.0)
+    fit_twice = np.float32(fit_weight * 2.0)
     for j in range(m):
         i = buyers[j]
         f = firm_of[j]
+        # Fit in single precision, as the rules compute it: a need that has not moved
+        # since joining must give exactly the fit at joining (no phantom need loss).
         d = abs(need[i] - positions[f])
-        d = min(d, 1.0 - d)
-        fit = 1.0 - fit_weight * 2.0 * d * (1.0 - personalisation[f])
+        d = min(d, one - d)
+        fit = one - fit_twice * d * (one - personalisation[f])
         q = quality[f]
         material = (0.5 + 0.5 * q) * fit
         mean = (facet_weights[i, 0] * material + facet_weights[i, 1] * (0.5 + 0.5 * service[f])
@@ -133,9 +142,9 @@ def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_fail
         any_failure = False
         for k in range(n_holes):
             failed[k] = u_failure[j, k] < p_failure[f, k]
-            any_failure = any_failure or failed[k]
-        complained = any_failure and u_complaint[0, j] < complaint_probability
-        recovered = complained and u_complaint[1, j] < recovery[f]
+            any_failure |= failed[k]
+        complained = any_failure & (u_complaint[0, j] < complaint_probability)
+        recovered = complained & (u_complaint[1, j] < recovery[f])
         lost = 0.0
         if not recovered:
             for k in range(n_holes):
@@ -147,8 +156,7 @@ def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_fail
         expected = expectation[i, f]
         best = -np.inf
         for g in range(n_firms):
-            if aware[i, g] and expectation[i, g] > best:
-                best = expectation[i, g]
+            best = expectation[i, g] if aware[i, g] & (expectation[i, g] > best) else best
         standard = expected + norm_weight * max(0.0, best - expected)
         surprise = perceived - standard
         ref = reference[i]
@@ -157,10 +165,9 @@ def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_fail
         rating = min(5.0, max(1.0, np.floor(total / band + 0.5) + 3.0))
         before = trust[i, f]
         z = (surprise + price_trust_weight * vfm_weight * vfm) / band
-        if z >= -0.5:
-            after = before + trust_gain * (1.0 + min(2.0, max(0.0, z - 0.5))) * (1.0 - before)
-        else:
-            after = before - trust_loss * max(0.0, -z - 0.5) * (1.0 - tolerance * before)
+        up = before + trust_gain * (1.0 + min(2.0, max(0.0, z - 0.5))) * (1.0 - before)
+        down = before - trust_loss * max(0.0, -z - 0.5) * (1.0 - tolerance * before)
+        after = up if z >= -0.5 else down
         after = min(1.0, max(0.0, after))
         trust[i, f] = after
         expectation[i, f] = expected + expectation_adaptation * (perceived - expected)
@@ -214,83 +221,4 @@ def _experience_kernel(buyers, firm_of, seen_price, promo_price, on_deal, u_fail
     return leave, cause, totals
 
 
-experience_kernel = numba.njit(cache=True)(_experience_kernel) if AVAILABLE else None
-
-
-def _awareness_kernel(aware, present, firm, keys, heard_good, uniforms, advertising,
-                      persuasion):
-    """New awareness, as in ``MarketModel._become_aware``: walks the unaware (customer,
-    firm) pairs in flat order (the order the uniforms were drawn in) alongside the sorted
-    message keys. Marks the newly aware in ``aware`` and returns their flat indices and
-    every firm's number of current customers."""
-    n, n_firms = aware.shape
-    newly = np.empty(uniforms.size, np.int64)
-    found = 0
-    used = 0
-    k = 0
-    customers = np.zeros(n_firms, np.int64)
-    for i in range(n):
-        if firm[i] >= 0:
-            customers[firm[i]] += 1
-        if not present[i]:
-            continue
-        for f in range(n_firms):
-            if aware[i, f]:
-                continue
-            flat = i * n_firms + f
-            while k < keys.size and keys[k] < flat:
-                k += 1
-            hazard = advertising[f]
-            if k < keys.size and keys[k] == flat:
-                hazard += persuasion * heard_good[k]
-            if uniforms[used] < hazard:
-                newly[found] = flat
-                found += 1
-            used += 1
-    return newly[:found], customers
-
-
-def _tally_kernel(presence, firm, last_firm, trust, aware, member, deal_dependence,
-                  reference_price, thresholds, n_presence):
-    """Per-firm stocks of the step, as in ``MarketModel._book``.
-
-    Returns rows (active customers, customers at trust stage 0..3, sums of trust, deal
-    dependence and reference price, people aware, programme members) by firm, people per
-    presence state, and the number of lapsed customers.
-    """
-    n, n_firms = aware.shape
-    stocks = np.zeros((10, n_firms))
-    by_presence = np.zeros(n_presence, np.int64)
-    lapsed = 0
-    for i in range(n):
-        by_presence[presence[i]] += 1
-        if presence[i] != 1:
-            continue
-        for f in range(n_firms):
-            if aware[i, f]:
-                stocks[8, f] += 1.0
-        f = firm[i]
-        if f < 0:
-            if last_firm[i] >= 0:
-                lapsed += 1
-            continue
-        t = trust[i, f]
-        stage = 0
-        for threshold in thresholds:
-            if t >= threshold:
-                stage += 1
-        stocks[0, f] += 1.0
-        stocks[1 + stage, f] += 1.0
-        stocks[5, f] += t
-        stocks[6, f] += deal_dependence[i]
-        stocks[7, f] += reference_price[i]
-        if member[i, f]:
-            stocks[9, f] += 1.0
-    return stocks, by_presence, lapsed
-
-
-if AVAILABLE:
-    awareness_kernel = numba.njit(cache=True)(_awareness_kernel)
-    tally_kernel = numba.njit(cache=True)(_tally_kernel)
-else:
-    awareness_kernel = tally_kernel = None
+experience_kernel = numba.njit(**JIT_OPTIONS)(_experience_kernel) if AVAILABLE else None

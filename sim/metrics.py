@@ -6,6 +6,11 @@ read these names; none of them recomputes a metric.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+
 from sim.rules.trust import STAGE_NAMES
 from sim.scenario import CHURN_CAUSES
 from sim.state import LIFECYCLE_NAMES
@@ -66,7 +71,79 @@ MARKET_METRICS: dict[str, str] = {
     "speakers": "customers who spoke this step",
 }
 
+#: Per-firm totals of a step's purchases, in the order the experience phase returns them.
+PURCHASE_TOTALS: tuple[str, ...] = (
+    "purchases", "units", "revenue", "cost_of_goods", "discount_cost", "points_cost",
+    "serving_cost", "recovery_cost", "failures", "complaints", "recoveries", "rating_sum")
+
+#: Rows of the per-firm flow matrix the customers' part of a step produces (both
+#: engines): the firm metrics that are counted or summed over customers, plus the sum of
+#: ratings. The firm-level metrics (prices, stocks, service spend, profit) are added in
+#: ``MarketModel._book``.
+CUSTOMER_FLOWS: tuple[str, ...] = (
+    *PURCHASE_TOTALS, "deal_purchases", "deadweight_discount", "new_customers", "churned",
+    "satisfied_churners", "exits", "acquisition_cost",
+    *(f"churn_{cause}" for cause in CHURN_CAUSES))
+
+#: Market metrics counted during the customers' part of a step, in this order.
+MARKET_COUNTS: tuple[str, ...] = ("arrivals", "exits", "messages_positive",
+                                  "messages_negative", "speakers")
+
 #: Firm metrics that are running totals (reported at the last step, not summed).
 STOCK_METRICS = ("cumulative_profit", "npv", "active_customers", "aware", "programme_members",
                  "price", "discount_depth", "strategy_switches",
                  *(f"stage_{n}" for n in STAGE_NAMES))
+
+
+class MetricsCollector(mesa.DataCollector):
+    """Mesa's DataCollector for the metrics declared above, read by name.
+
+    The market's metrics live in ``model.market_metrics`` and each firm's in
+    ``firm.metrics`` (dicts keyed by the names above); the labels are firm attributes.
+    The reporters are declared as usual, so Mesa's tables, ``get_model_vars_dataframe``,
+    ``get_agenttype_vars_dataframe`` and the browser app's plots work unchanged;
+    :meth:`collect` reads the same values with plain lookups instead of one reporter
+    call (and a deep copy) per value, which at a few thousand customers was a tenth of a
+    step's time.
+    """
+
+    def __init__(self, firm_type: type[mesa.Agent]):
+        super().__init__(
+            model_reporters={k: reporter("market_metrics", k) for k in MARKET_METRICS},
+            agenttype_reporters={firm_type: {**{k: reporter("metrics", k) for k in FIRM_METRICS},
+                                             **{k: reporter(k) for k in FIRM_LABELS}}})
+        self._firm_type = firm_type
+
+    def collect(self, model: mesa.Model) -> None:
+        """Record this step's market metrics and every firm's metrics and labels."""
+        market = model.market_metrics
+        for name in MARKET_METRICS:
+            self.model_vars[name].append(market[name])
+        step = model.steps
+        records = [(step, firm.unique_id, *_in_declared_order(firm.metrics),
+                    *[getattr(firm, k) for k in FIRM_LABELS])
+                   for firm in model.agents_by_type[self._firm_type]]
+        self._agenttype_records[step] = {self._firm_type: records}
+
+
+def _in_declared_order(metrics: dict[str, float]) -> list[float]:
+    """A firm's metric values in the order of :data:`FIRM_METRICS`. A firm's dict is made
+    from that list and only ever updated, so its own order is the declared one whenever
+    it has exactly those keys (checked cheaply by the first and last)."""
+    if len(metrics) == len(FIRM_METRICS) and next(iter(metrics)) == _FIRST_METRIC and next(
+            reversed(metrics)) == _LAST_METRIC:
+        return list(metrics.values())
+    return [metrics[k] for k in FIRM_METRICS]
+
+
+_FIRST_METRIC, _LAST_METRIC = next(iter(FIRM_METRICS)), next(reversed(FIRM_METRICS))
+
+
+def reporter(attribute: str, key: str | None = None) -> Callable[[Any], Any]:
+    """A DataCollector reporter reading ``obj.<attribute>[key]``, or ``obj.<attribute>``
+    without a key (a plain function: Mesa calls model reporters with the model only when
+    they are functions)."""
+    def read(obj: Any) -> Any:
+        value = getattr(obj, attribute)
+        return value if key is None else value[key]
+    return read

@@ -18,13 +18,28 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import kernels
-from sim.firm import Firm, lever_array
-from sim.metrics import FIRM_LABELS, FIRM_METRICS, MARKET_METRICS
+from sim import accounts, compiled_step, kernels
+from sim.firm import Firm
+from sim.metrics import (
+    CUSTOMER_FLOWS,
+    FIRM_METRICS,
+    MARKET_COUNTS,
+    MARKET_METRICS,
+    PURCHASE_TOTALS,
+    MetricsCollector,
+)
 from sim.network import Graph, build_graph
 from sim.rules import awareness, choice, churn, needs, pricing, satisfaction, trust, value
 from sim.rules import word_of_mouth as wom
-from sim.scenario import CHURN_CAUSES, HOLE_LEVER, HOLES, Levers, Scenario, load_scenario
+from sim.scenario import (
+    CHURN_CAUSES,
+    HOLE_LEVER,
+    HOLES,
+    LEVER_NAMES,
+    Levers,
+    Scenario,
+    load_scenario,
+)
 from sim.state import (
     FLOAT,
     LIFECYCLE_NAMES,
@@ -36,10 +51,6 @@ from sim.state import (
 
 SeedLike = int | np.random.SeedSequence | None
 
-#: Per-firm totals of the purchases of a step, in the order the experience phase returns.
-PURCHASE_TOTALS = ("purchases", "units", "revenue", "cost_of_goods", "discount_cost",
-                   "points_cost", "serving_cost", "recovery_cost", "failures", "complaints",
-                   "recoveries", "rating_sum")
 
 
 @dataclasses.dataclass
@@ -68,8 +79,10 @@ class MarketModel(mesa.Model):
         Dotted-key replacements applied to the scenario (re-validated), e.g.
         ``{"customers.wom_reach": 3}`` — the path the browser app's sliders take.
     engine
-        ``"numba"`` (compiled shopping loop, default when numba is installed) or
-        ``"numpy"`` (the rules alone). Both consume the same random draws.
+        ``"numba"`` (the customers' part of each step compiled into one call, see
+        :mod:`sim.compiled_step`; the default when numba is installed) or ``"numpy"``
+        (the vectorised rules of :mod:`sim.rules`, phase by phase). Both consume the same
+        random draws and follow the same trajectory.
     """
 
     def __init__(self, scenario: Scenario | str | Path, seed: SeedLike = None,
@@ -103,20 +116,42 @@ class MarketModel(mesa.Model):
         #: Per-customer tables taken every ``run.customer_snapshot_every`` steps (if set).
         self.customer_snapshots: list[pd.DataFrame] = []
         self._present = self.state.presence == Presence.PRESENT
+        self._lever_source: list[Levers] = []
         self._refresh_levers()
         self._arrive(np.arange(c.n_initial), c.initial_awareness)
-
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: _reader("market_metrics", k) for k in MARKET_METRICS},
-            agenttype_reporters={Firm: {**{k: _reader("metrics", k) for k in FIRM_METRICS},
-                                        **{k: _attribute(k) for k in FIRM_LABELS}}},
-        )
+        self._stage_thresholds = np.array(c.stage_thresholds, dtype=FLOAT)
+        if self.engine == "numba":
+            self._step_params = compiled_step.step_params(scenario)
+            # Messages heard per (customer, firm) pair, zero between steps so that a step
+            # touches only the pairs that heard something: positive ones counted (int32:
+            # the awareness pass reads them all), negative ones weighted by belief.
+            pairs = self.state.n * self.n_firms
+            self._heard_good = np.zeros(pairs, dtype=np.int32)
+            self._heard_bad = np.zeros(pairs)
+        self.datacollector = MetricsCollector(Firm)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         """One period: arrive, set prices, drift, talk, learn of firms, shop, experience,
         leave, book the accounts, collect."""
-        flows = {k: np.zeros(self.n_firms) for k in (*FIRM_METRICS, "rating_sum")}
+        self._check_room()
+        if self.engine == "numba":
+            flows, tally, promo_price, depth = self._customer_step_compiled()
+        else:
+            flows, tally, promo_price, depth = self._customer_step_numpy()
+        self._book(flows, tally, promo_price, depth)
+        self.datacollector.collect(self)
+        every = self.scenario.run.customer_snapshot_every
+        if every and self.steps % every == 0:
+            self.customer_snapshots.append(self.customer_table().assign(step=self.steps))
+        for f in self.firms:
+            f.review(self.steps, self.scenario.strategies, self.step_discount, self.rng)
+
+    def _customer_step_numpy(self) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray]:
+        """The step's phases as the vectorised rules; returns the per-firm flows (rows
+        :data:`sim.metrics.CUSTOMER_FLOWS`), the end-of-step tally and the prices
+        (promotion price and depth per firm)."""
+        flows = {k: np.zeros(self.n_firms) for k in CUSTOMER_FLOWS}
         self._arrive_new_customers()
         promo_price, depth = self._set_prices()
         self._drift_needs()
@@ -127,13 +162,35 @@ class MarketModel(mesa.Model):
         buyers, firm_of, seen_price, on_deal = self._shop(promo_price, depth, flows)
         self._experience(buyers, firm_of, seen_price, promo_price, on_deal, flows)
         self._leave_market(flows)
-        self._book(flows, promo_price, depth)
-        self.datacollector.collect(self)
-        every = self.scenario.run.customer_snapshot_every
-        if every and self.steps % every == 0:
-            self.customer_snapshots.append(self.customer_table().assign(step=self.steps))
-        for f in self.firms:
-            f.review(self.steps, self.scenario.strategies, self.step_discount, self.rng)
+        return (np.array([flows[k] for k in CUSTOMER_FLOWS]), self._tally_numpy(), promo_price,
+                depth)
+
+    def _customer_step_compiled(self) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray]:
+        """The same phases in one compiled call (:mod:`sim.compiled_step`)."""
+        st, c = self.state, self.scenario.customers
+        arrival_levers = self._lever_matrix  # newcomers meet last step's levers, as above
+        promo_price, depth = self._set_prices()
+        lv = self._lever_matrix
+        flows, counts, stocks, by_presence, lapsed = compiled_step.customer_step(
+            self.rng, self.steps, c.n_initial + (self.steps - 1) * c.arrivals_per_step,
+            c.arrivals_per_step, st.presence, self._present, st.firm, st.last_firm,
+            st.last_rating, st.tenure, st.last_purchase, st.need, st.fit_at_join,
+            st.facet_weights, st.basket, st.price_sensitivity, st.reference_price,
+            st.deal_dependence, st.aware, st.member, st.expectation, st.trust,
+            self.graph.indptr, self.graph.indices, self.graph.well_mixed, self._heard_good,
+            self._heard_bad, self.positions, arrival_levers, lv, promo_price.astype(FLOAT),
+            depth.astype(FLOAT), self._failure_p, self.failure_severity,
+            self._stage_thresholds, self._step_params)
+        self.market_metrics.update(zip(MARKET_COUNTS, counts.tolist(), strict=True))
+        return flows, (stocks, by_presence, lapsed), promo_price, depth
+
+    def _check_room(self) -> None:
+        """Arrivals fill rows reserved for ``run.steps`` steps; past them there is no room."""
+        c = self.scenario.customers
+        if c.arrivals_per_step and c.n_initial + self.steps * c.arrivals_per_step > self.state.n:
+            raise RuntimeError(
+                f"step {self.steps} is past the {self.scenario.run.steps} steps this market "
+                f"was sized for (run.steps; {c.arrivals_per_step} arrivals per step)")
 
     # ------------------------------------------------------------------ phases
     def _arrive(self, rows: np.ndarray, awareness_probability: float) -> None:
@@ -230,23 +287,16 @@ class MarketModel(mesa.Model):
         """Advertising and recommendations make people aware of firms (Bass hazard)."""
         st, c, n_firms = self.state, self.scenario.customers, self.n_firms
         advertising = self._lv["advertising"]
-        if self.engine == "numba":
-            n_unaware = int(np.count_nonzero(~st.aware & self._present[:, None]))
-            uniforms = self.rng.random(n_unaware, dtype=FLOAT)
-            newly, customers = kernels.awareness_kernel(
-                st.aware, self._present, st.firm, keys, heard_good, uniforms, advertising,
-                FLOAT(c.wom_persuasion))
-        else:
-            unaware = np.flatnonzero((~st.aware & self._present[:, None]).reshape(-1))
-            recommendations = np.zeros(unaware.size)
-            at = np.searchsorted(unaware, keys)
-            found = at < unaware.size
-            found[found] = unaware[at[found]] == keys[found]
-            recommendations[at[found]] = heard_good[found]
-            hazard = awareness.awareness_hazard(advertising[unaware % n_firms], recommendations,
-                                                c.wom_persuasion)
-            newly = unaware[self.rng.random(unaware.size, dtype=FLOAT) < hazard]
-            customers = np.bincount(st.firm[st.firm >= 0], minlength=n_firms)
+        unaware = np.flatnonzero((~st.aware & self._present[:, None]).reshape(-1))
+        recommendations = np.zeros(unaware.size)
+        at = np.searchsorted(unaware, keys)
+        found = at < unaware.size
+        found[found] = unaware[at[found]] == keys[found]
+        recommendations[at[found]] = heard_good[found]
+        hazard = awareness.awareness_hazard(advertising[unaware % n_firms], recommendations,
+                                            c.wom_persuasion)
+        newly = unaware[self.rng.random(unaware.size, dtype=FLOAT) < hazard]
+        customers = np.bincount(st.firm[st.firm >= 0], minlength=n_firms)
         people, firms = np.divmod(newly, n_firms)
         if people.size:
             first = self._first_expectation(people)
@@ -289,9 +339,8 @@ class MarketModel(mesa.Model):
         list_price, points = self._lv["list_price"], self._lv["points_rate"]
         deciding = np.flatnonzero(~habitual)
         gumbel = _gumbel(self.rng, (deciding.size, n_firms + 1))
-        decide = self._decide_numba if self.engine == "numba" else self._decide_numpy
-        chosen, seen_chosen, would_anyway = decide(shoppers, current, stage_cur, habitual,
-                                                   deciding, gumbel, promo_price, depth)
+        chosen, seen_chosen, would_anyway = self._decide(shoppers, current, stage_cur, habitual,
+                                                         deciding, gumbel, promo_price, depth)
         bought = chosen != choice.OUTSIDE
         buyers, firm_of = shoppers[bought], chosen[bought]
         seen_price = seen_chosen[bought]
@@ -319,7 +368,7 @@ class MarketModel(mesa.Model):
         st.member[new_rows[joins], new_firms[joins]] = True
         return buyers, firm_of, seen_price, on_deal
 
-    def _decide_numpy(self, shoppers: np.ndarray, current: np.ndarray, stage_cur: np.ndarray,
+    def _decide(self, shoppers: np.ndarray, current: np.ndarray, stage_cur: np.ndarray,
                       habitual: np.ndarray, deciding: np.ndarray, gumbel: np.ndarray,
                       promo_price: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, ...]:
         """Each shopper's choice, the unit price it saw for the chosen firm, and whether it
@@ -352,23 +401,6 @@ class MarketModel(mesa.Model):
             would_anyway[who] = again == chosen[who]
         return chosen, seen_chosen, would_anyway
 
-    def _decide_numba(self, shoppers: np.ndarray, current: np.ndarray, stage_cur: np.ndarray,
-                      habitual: np.ndarray, deciding: np.ndarray, gumbel: np.ndarray,
-                      promo_price: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The same as :meth:`_decide_numpy`, as one compiled loop (:mod:`sim.kernels`)."""
-        st, c = self.state, self.scenario.customers
-        gumbel_row = np.full(shoppers.size, -1, dtype=np.int64)
-        gumbel_row[deciding] = np.arange(deciding.size)
-        return kernels.shop_kernel(
-            shoppers, current, stage_cur, habitual, gumbel_row, gumbel, st.expectation,
-            st.trust, st.aware, st.member, st.reference_price, st.price_sensitivity,
-            st.deal_dependence, promo_price.astype(FLOAT), self._lv["list_price"],
-            self._lv["points_rate"], depth.astype(FLOAT), FLOAT(c.stage_thresholds[1]),
-            trust.BEHAVIOURAL, c.emotional_preference, c.switching_cost,
-            c.trust_price_insensitivity, c.deal_sensitivity, c.loss_aversion,
-            c.indifference_zone, c.outside_utility, c.choice_precision,
-            c.promotion_resistance)
-
     def _choose(self, shoppers: np.ndarray, current: np.ndarray, price: np.ndarray,
                 gumbel: np.ndarray) -> np.ndarray:
         st, c = self.state, self.scenario.customers
@@ -395,17 +427,13 @@ class MarketModel(mesa.Model):
             noise=FLOAT(self.scenario.customers.value_noise)
             * self.rng.standard_normal(m, dtype=FLOAT),
             leave=self.rng.random(m, dtype=FLOAT))
-        live = self._live_numba if self.engine == "numba" else self._live_numpy
-        leave, cause, totals = live(buyers, firm_of, seen_price, promo_price, on_deal, draws)
+        leave, cause, totals = self._live(buyers, firm_of, seen_price, promo_price, on_deal,
+                                          draws)
         for k in np.unique(cause):
             pick = leave[cause == k]
             self._churn(buyers[pick], firm_of[pick], int(k), flows)
         for key, row in zip(PURCHASE_TOTALS, totals, strict=True):
             flows[key] += row
-        purchases = flows["purchases"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            flows["mean_satisfaction"] = np.where(purchases > 0,
-                                                  flows.pop("rating_sum") / purchases, np.nan)
 
     def _failure_probabilities(self) -> np.ndarray:
         """(F, 5) failure probability of each hole per purchase at each firm."""
@@ -413,7 +441,7 @@ class MarketModel(mesa.Model):
         return value.failure_probabilities(self.failure_base, hole_levers,
                                            self.scenario.market.failure_mitigation).astype(FLOAT)
 
-    def _live_numpy(self, buyers: np.ndarray, firm_of: np.ndarray, seen_price: np.ndarray,
+    def _live(self, buyers: np.ndarray, firm_of: np.ndarray, seen_price: np.ndarray,
                     promo_price: np.ndarray, on_deal: np.ndarray,
                     draws: ExperienceDraws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The experience phase with the rules of :mod:`sim.rules`.
@@ -428,7 +456,7 @@ class MarketModel(mesa.Model):
         weights = st.facet_weights[buyers]
         mean = value.mean_value(fit, weights, quality, self._lv["service"][firm_of],
                                 self._lv["social_value"][firm_of])
-        p_fail = self._failure_probabilities()[firm_of]
+        p_fail = self._failure_p[firm_of]
         failed = value.draw_failures(p_fail, draws.failure)
         any_failure = failed.any(axis=1)
         complained, recovered = value.complaints_and_recovery(
@@ -499,30 +527,6 @@ class MarketModel(mesa.Model):
         totals = np.stack([self._per_firm(firm_of, per_purchase[k]) for k in PURCHASE_TOTALS])
         return leave, cause, totals
 
-    def _live_numba(self, buyers: np.ndarray, firm_of: np.ndarray, seen_price: np.ndarray,
-                    promo_price: np.ndarray, on_deal: np.ndarray,
-                    draws: ExperienceDraws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The same as :meth:`_live_numpy`, as one compiled loop (:mod:`sim.kernels`)."""
-        st, c, mkt, lv = self.state, self.scenario.customers, self.scenario.market, self._lv
-        leave_flag, cause, totals = kernels.experience_kernel(
-            buyers, firm_of, seen_price, promo_price.astype(FLOAT), on_deal,
-            draws.failure, draws.complaint, draws.noise, draws.leave,
-            st.need, st.facet_weights, st.expectation, st.trust, st.aware, st.member,
-            st.reference_price, st.deal_dependence, st.last_firm, st.last_rating,
-            st.fit_at_join, st.basket, st.tenure, st.last_purchase, self.steps,
-            self.positions, lv["personalisation"], lv["quality"], lv["service"],
-            lv["social_value"], lv["recovery"], lv["list_price"], lv["points_rate"],
-            self._failure_probabilities(), self.failure_severity,
-            c.fit_weight, c.complaint_probability, c.recovery_bonus, c.norm_weight,
-            c.value_for_money_weight, c.satisfaction_band, c.price_trust_weight, c.trust_gain,
-            c.trust_loss, c.failure_tolerance, c.expectation_adaptation, c.reference_adaptation,
-            c.deal_dependence_gain, c.deal_dependence_decay, c.churn_sensitivity,
-            c.spend_growth, mkt.unit_cost, mkt.quality_unit_cost, mkt.points_redemption,
-            mkt.serve_cost, mkt.serve_cost_tenure_saving, mkt.full_tenure_steps,
-            mkt.recovery_cost, len(PURCHASE_TOTALS))
-        leave = np.flatnonzero(leave_flag)
-        return leave, cause[leave], totals
-
     def _churn(self, rows: np.ndarray, firm_of: np.ndarray, cause: int,
                flows: dict[str, np.ndarray]) -> None:
         """Customers leave their firm; the loss is booked under its cause."""
@@ -551,33 +555,24 @@ class MarketModel(mesa.Model):
         self.market_metrics["exits"] = gone.size
         st.tenure += st.firm >= 0
 
-    def _book(self, flows: dict[str, np.ndarray], promo_price: np.ndarray,
-              depth: np.ndarray) -> None:
-        """Firm-level stocks and costs of the step, then each firm books its accounts."""
-        mkt = self.scenario.market
-        stocks, by_presence, lapsed = (self._tally_numba() if self.engine == "numba"
-                                       else self._tally_numpy())
-        counts = stocks[0]
-        flows["active_customers"] = counts
-        for s, name in enumerate(trust.STAGE_NAMES):
-            flows[f"stage_{name}"] = stocks[1 + s]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            flows["mean_trust"] = stocks[5] / counts
-            flows["mean_deal_dependence"] = stocks[6] / counts
-            flows["mean_reference_price"] = stocks[7] / counts
-            flows["satisfied_churn_share"] = flows["satisfied_churners"] / flows["churned"]
-        flows["aware"] = stocks[8]
-        flows["programme_members"] = stocks[9]
-        invest = (mkt.training_cost * self._lv["training"]
-                  + mkt.service_cost * self._lv["service"]
-                  + mkt.personalisation_cost * self._lv["personalisation"])
-        flows["service_cost"] = invest * counts
-        flows["price"] = promo_price
-        flows["strategy_switches"] = np.array([f.strategy_switches for f in self.firms], float)
-        flows["discount_depth"] = depth
+    def _book(self, flows: np.ndarray, tally: tuple[np.ndarray, np.ndarray, int],
+              promo_price: np.ndarray, depth: np.ndarray) -> None:
+        """Firm-level stocks and costs of the step, then each firm books its accounts.
+
+        ``flows`` has the rows of :data:`sim.metrics.CUSTOMER_FLOWS`; ``tally`` is the
+        end-of-step count: per-firm stocks (rows: active, stage 0-3, sums of trust, deal
+        dependence and reference price, aware, members), people per presence state and
+        lapsed customers.
+        """
+        stocks, by_presence, lapsed = tally
+        compute = (accounts.firm_values_compiled if self.engine == "numba"
+                   else accounts.firm_values_python)
+        values = compute(flows, stocks, self._invest_per_customer, promo_price, depth,
+                         np.array([f.strategy_switches for f in self.firms], float))
         discount_factor = self.step_discount ** self.steps
-        for f in self.firms:
-            f.book({k: float(v[f.index]) for k, v in flows.items()}, discount_factor)
+        for f, firm_values in zip(self.firms, values.T.tolist(), strict=True):
+            f.book(dict(zip(FIRM_METRICS, firm_values, strict=True)), discount_factor)
+        counts = stocks[0]
         active = int(counts.sum())
         new = int(stocks[1].sum())
         self.market_metrics.update(
@@ -609,24 +604,30 @@ class MarketModel(mesa.Model):
         lapsed = int(np.count_nonzero(self._present & ~active & (st.last_firm >= 0)))
         return stocks, by_presence, lapsed
 
-    def _tally_numba(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """The same as :meth:`_tally_numpy`, as one compiled pass (:mod:`sim.kernels`)."""
-        st = self.state
-        thresholds = np.array(self.scenario.customers.stage_thresholds, dtype=FLOAT)
-        return kernels.tally_kernel(st.presence, st.firm, st.last_firm, st.trust, st.aware,
-                                    st.member, st.deal_dependence, st.reference_price,
-                                    thresholds, len(Presence))
-
     # ------------------------------------------------------------------ helpers
     def refresh_levers(self) -> None:
         """Re-read the firms' levers after a change made from outside a step (the app's
         live controls); a step re-reads them anyway when it sets prices."""
+        self._lever_source = []
         self._refresh_levers()
 
     def _refresh_levers(self) -> None:
-        """Cache every lever as an array over firms for this step."""
-        self._lv = {f.name: lever_array(self.firms, f.name).astype(FLOAT)
-                    for f in dataclasses.fields(Levers)}
+        """Cache every lever as an array over firms (rows of ``_lever_matrix``, in the order
+        of :data:`LEVER_NAMES`; ``_lv`` names them). Firms' levers are immutable records,
+        replaced on every change, so an unchanged set of records needs no new arrays."""
+        levers = [f.levers for f in self.firms]
+        if len(levers) == len(self._lever_source) and all(
+                new is old for new, old in zip(levers, self._lever_source, strict=True)):
+            return
+        self._lever_source = levers
+        self._lever_matrix = np.array([[getattr(lv, name) for lv in levers]
+                                       for name in LEVER_NAMES], dtype=FLOAT)
+        self._lv = dict(zip(LEVER_NAMES, self._lever_matrix, strict=True))
+        self._failure_p = self._failure_probabilities()
+        mkt = self.scenario.market
+        self._invest_per_customer = (mkt.training_cost * self._lv["training"]
+                                     + mkt.service_cost * self._lv["service"]
+                                     + mkt.personalisation_cost * self._lv["personalisation"])
 
     @property
     def n_firms(self) -> int:
@@ -703,20 +704,6 @@ class MarketModel(mesa.Model):
             "deal_dependence": st.deal_dependence,
             "need": st.need,
         })
-
-
-def _reader(attribute: str, key: str):
-    """A DataCollector reporter reading ``obj.<attribute>[key]`` (picklable by value)."""
-    def read(obj: Any) -> float:
-        return getattr(obj, attribute)[key]
-    return read
-
-
-def _attribute(name: str):
-    """A DataCollector reporter reading ``obj.<name>``."""
-    def read(obj: Any) -> Any:
-        return getattr(obj, name)
-    return read
 
 
 def _gumbel(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:

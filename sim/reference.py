@@ -31,8 +31,8 @@ import mesa
 import numpy as np
 
 from sim.firm import Firm
-from sim.metrics import FIRM_LABELS, FIRM_METRICS, MARKET_METRICS
-from sim.model import MarketModel, _attribute, _reader
+from sim.metrics import FIRM_LABELS, FIRM_METRICS, MARKET_METRICS, reporter
+from sim.model import MarketModel
 from sim.network import build_graph
 from sim.scenario import CHURN_CAUSES, HOLE_LEVER, HOLES, Scenario, load_scenario
 
@@ -421,9 +421,9 @@ class ReferenceModel(mesa.Model):
         for customer in self.customer_at[:c.n_initial]:
             customer.arrive()
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: _reader("market_metrics", k) for k in MARKET_METRICS},
-            agenttype_reporters={Firm: {**{k: _reader("metrics", k) for k in FIRM_METRICS},
-                                        **{k: _attribute(k) for k in FIRM_LABELS}}},
+            model_reporters={k: reporter("market_metrics", k) for k in MARKET_METRICS},
+            agenttype_reporters={Firm: {**{k: reporter("metrics", k) for k in FIRM_METRICS},
+                                        **{k: reporter(k) for k in FIRM_LABELS}}},
         )
 
     def step(self) -> None:

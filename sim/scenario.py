@@ -317,6 +317,10 @@ class Levers:
         return []
 
 
+#: Lever names in declaration order (the firm axis of lever arrays follows firms).
+LEVER_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Levers))
+
+
 @dataclass(frozen=True)
 class AdaptiveSpec:
     """How a firm reviews its results and switches strategy (MODEL.md section 2)."""

@@ -1,6 +1,10 @@
-"""The optimised engines (numpy and numba) still behave like the baseline engine.
+"""The optimised engines (numpy and numba) still behave like the engines before them.
 
-Optimisations changed the random stream (float32 draws, draws only where needed), so
+Two checks. (1) Same seed, same series: three fixed-seed markets replayed step by step
+against the series the numpy engine wrote before the whole step was compiled into one
+kernel (``tests/data/engine_trajectory.csv``, ``tests/make_trajectory.py``): every count
+exactly, money to single-precision rounding. (2) Statistical equivalence with the
+original engine: earlier optimisations changed the random stream (float32 draws, draws only where needed), so
 the check is statistical equivalence, not identical series: for each firm and outcome,
 the difference of means between 30 fresh replications and the 30 stored baseline ones
 (``tests/data/engine_baseline.csv``, written by ``tests/make_baseline.py``) lies within
@@ -17,6 +21,7 @@ import pytest
 from scipy import stats
 
 from tests.make_baseline import BASELINE, per_replication_outcomes
+from tests.make_trajectory import TRAJECTORY, trajectory
 
 OUTCOMES = ["cumulative_profit", "churn_rate", "active_customers", "behavioural_share",
             "purchases", "deadweight_discount"]
@@ -37,3 +42,30 @@ def test_outcome_matches_baseline(fresh, outcome):
         bound = stats.norm.ppf(1 - 0.001 / 2) * se
         assert abs(a.mean() - b.mean()) <= bound + 1e-12, (
             f"{firm} {outcome}: baseline {a.mean():.4g}, now {b.mean():.4g}, bound {bound:.3g}")
+
+
+#: Columns compared to single-precision rounding (money and means); every other numeric
+#: column is a count and must match exactly.
+ROUNDED = {"price", "discount_depth", "revenue", "cost_of_goods", "discount_cost",
+           "points_cost", "acquisition_cost", "service_cost", "serving_cost",
+           "recovery_cost", "profit", "cumulative_profit", "npv", "units",
+           "satisfied_churn_share", "mean_satisfaction", "mean_trust", "deadweight_discount",
+           "mean_deal_dependence", "mean_reference_price"}
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_same_seed_gives_the_recorded_series(engine):
+    recorded = pd.read_csv(TRAJECTORY)
+    now = trajectory(engine=engine)
+    assert list(now.columns) == list(recorded.columns)
+    assert len(now) == len(recorded)
+    counts = [c for c in recorded.select_dtypes("number").columns if c not in ROUNDED]
+    assert {"active_customers", "churned", "churn_needs_moved", "speakers",
+            "lifecycle_regular", "strategy_switches"} <= set(counts)
+    for column in counts:
+        np.testing.assert_array_equal(now[column].to_numpy(), recorded[column].to_numpy(),
+                                      err_msg=f"{engine} {column}")
+    for column in ROUNDED:
+        np.testing.assert_allclose(now[column].to_numpy(), recorded[column].to_numpy(),
+                                   rtol=1e-5, atol=1e-6, err_msg=f"{engine} {column}")
+    assert (now["strategy"] == recorded["strategy"]).all()

@@ -1,0 +1,636 @@
+"""The customers' part of a step as one compiled function (numba).
+
+``MarketModel(engine="numpy")`` runs a step as the vectorised rules of :mod:`sim.rules`,
+phase by phase. ``engine="numba"`` runs the same phases — arrivals, drifting needs,
+fading trust, word of mouth, awareness, hearsay, shopping, experience, leaving the
+market and the end-of-step tallies — inside one call of :func:`customer_step`. Each phase
+is a loop that computes what the rules compute, from the same random numbers drawn from
+``model.rng`` in the same order and the same single-precision arithmetic, so both engines
+follow the same trajectory for a seed (``tests/test_engines.py``; the one known
+difference is the last bit of the Gumbel noise: ``log`` here is libm's, numpy's is its
+own SIMD one).
+
+Why one call: at a few thousand customers a step's work is a few microseconds per phase,
+and the ~60 numpy calls, temporaries and per-firm ``bincount``\\ s of the phase-by-phase
+path cost ten times that. Figures in ``docs/performance.md``.
+
+Only the firms' decisions (prices, strategy reviews) and the accounts stay in Python:
+they are per firm, not per customer.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.kernels import JIT_OPTIONS, experience_kernel, numba, shop_kernel
+from sim.metrics import CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_TOTALS
+from sim.scenario import CHURN_CAUSES, LEVER_NAMES, Scenario
+
+_PURCHASES = len(PURCHASE_TOTALS)
+_DEAL, _DEADWEIGHT, _NEW, _CHURNED, _SATISFIED, _EXITS, _ACQUISITION = (
+    CUSTOMER_FLOWS.index(name) for name in (
+        "deal_purchases", "deadweight_discount", "new_customers", "churned",
+        "satisfied_churners", "exits", "acquisition_cost"))
+_CHURN_CAUSE = CUSTOMER_FLOWS.index(f"churn_{CHURN_CAUSES[0]}")
+_COMPETITOR = CUSTOMER_FLOWS.index("churn_competitor_offer")
+_N_FLOWS = len(CUSTOMER_FLOWS)
+_N_COUNTS = len(MARKET_COUNTS)
+_PRESENT = 1
+_GONE = 2
+(_LIST_PRICE, _ADVERTISING, _CLAIM_INFLATION, _POINTS_RATE, _PERSONALISATION, _QUALITY,
+ _SERVICE, _SOCIAL_VALUE, _RECOVERY) = (LEVER_NAMES.index(name) for name in (
+     "list_price", "advertising", "claim_inflation", "points_rate", "personalisation",
+     "quality", "service", "social_value", "recovery"))
+
+
+class StepParams(NamedTuple):
+    """The scenario's scalar parameters that a step reads (customers and market)."""
+
+    initial_awareness: float
+    initial_expectation: float
+    claim_weight: float
+    fit_weight: float
+    need_drift: float
+    trust_decay: float
+    wom_memory: int
+    wom_rate_satisfied: float
+    wom_rate_neutral: float
+    wom_rate_dissatisfied: float
+    advocacy_multiplier: float
+    wom_reach: float
+    hearsay_discount: float
+    wom_persuasion: float
+    wom_expectation_shift: float
+    purchase_probability: float
+    habit_probability: float
+    programme_join_probability: float
+    value_noise: float
+    exit_probability: float
+    contact_cost: float
+    spend_growth: float
+    emotional_preference: float
+    switching_cost: float
+    trust_price_insensitivity: float
+    deal_sensitivity: float
+    loss_aversion: float
+    indifference_zone: float
+    outside_utility: float
+    choice_precision: float
+    promotion_resistance: float
+    complaint_probability: float
+    recovery_bonus: float
+    norm_weight: float
+    value_for_money_weight: float
+    satisfaction_band: float
+    price_trust_weight: float
+    trust_gain: float
+    trust_loss: float
+    failure_tolerance: float
+    expectation_adaptation: float
+    reference_adaptation: float
+    deal_dependence_gain: float
+    deal_dependence_decay: float
+    churn_sensitivity: float
+    unit_cost: float
+    quality_unit_cost: float
+    points_redemption: float
+    serve_cost: float
+    serve_cost_tenure_saving: float
+    full_tenure_steps: int
+    recovery_cost: float
+
+
+def step_params(scenario: Scenario) -> StepParams:
+    """The :class:`StepParams` of a scenario (read from ``customers`` and ``market``)."""
+    sources = (scenario.customers, scenario.market)
+    values = {}
+    for name, kind in StepParams.__annotations__.items():
+        owner = next(s for s in sources if hasattr(s, name))
+        values[name] = (int if kind in (int, "int") else float)(getattr(owner, name))
+    return StepParams(**values)
+
+
+# ------------------------------------------------------------------ helpers (compiled)
+def _stage(t, thresholds):
+    """Trust stage 0-3, as :func:`sim.rules.trust.trust_stage`."""
+    stage = 0
+    for k in range(thresholds.size):
+        stage += t >= thresholds[k]
+    return stage
+
+
+def _fit(need, position, personalisation, fit_weight_twice):
+    """Product fit in single precision, as :func:`sim.rules.needs.product_fit`."""
+    one = np.float32(1.0)
+    d = abs(need - position)
+    d = min(d, one - d)
+    return one - fit_weight_twice * d * (one - personalisation)
+
+
+def _first_expectation(i, f, need, facet_weights, positions, levers, p):
+    """Expectation on first hearing of firm ``f``, as ``MarketModel._first_expectation``:
+    the prior mixed with the firm's claim (its mean value, maybe inflated)."""
+    half, one = np.float32(0.5), np.float32(1.0)
+    fit = _fit(need[i], positions[f], levers[_PERSONALISATION, f], np.float32(p.fit_weight * 2.0))
+    material = (half + half * levers[_QUALITY, f]) * fit
+    spiritual = half + half * levers[_SERVICE, f]
+    mean = (facet_weights[i, 0] * material + facet_weights[i, 1] * spiritual
+            + facet_weights[i, 2] * levers[_SOCIAL_VALUE, f])
+    claim = mean * (one + levers[_CLAIM_INFLATION, f])
+    prior_part = np.float32((1.0 - p.claim_weight) * p.initial_expectation)
+    return prior_part + np.float32(p.claim_weight) * claim
+
+
+def _churn(i, f, row, firm, tenure, last_rating, last_firm, flows):
+    """Customer ``i`` leaves firm ``f``; the loss is booked in flow row ``row``, as
+    ``MarketModel._churn``."""
+    flows[_CHURNED, f] += 1.0
+    flows[row, f] += 1.0
+    if last_rating[i] >= 4 and last_firm[i] == f:
+        flows[_SATISFIED, f] += 1.0
+    firm[i] = -1
+    tenure[i] = 0
+
+
+# ------------------------------------------------------------------ phases (compiled)
+def _arrive(rng, first, count, presence, present, aware, expectation, need, facet_weights,
+            positions, levers, p):
+    """People enter the market, knowing each firm with some probability."""
+    n_firms = aware.shape[1]
+    u = rng.random(count * n_firms)
+    for r in range(count):
+        i = first + r
+        presence[i] = _PRESENT
+        present[i] = True
+        for f in range(n_firms):
+            known = u[r * n_firms + f] < p.initial_awareness
+            aware[i, f] = known
+            expectation[i, f] = _first_expectation(
+                i, f, need, facet_weights, positions, levers, p
+            ) if known else np.float32(p.initial_expectation)
+
+
+def _drift_needs(rng, need, p):
+    """Needs take a normal step on the circle [0, 1), as :func:`sim.rules.needs.drift_needs`."""
+    if p.need_drift == 0 or need.size == 0:
+        return
+    z = rng.standard_normal(need.size, dtype=np.float32)
+    sd, one, zero = np.float32(p.need_drift), np.float32(1.0), np.float32(0.0)
+    for i in range(need.size):
+        moved = need[i] + sd * z[i]
+        # The float32 remainder by 1, as numpy's, without its division for the usual
+        # small steps (x - 1 and x + 1 are what fmod gives there).
+        if moved >= one:
+            moved = moved - one if moved < 2 * one else moved % one
+        elif moved < zero:
+            moved = moved + one if moved > -one else moved % one
+        need[i] = zero if moved >= one else moved
+
+
+def _fade_trust(trust, p):
+    """Trust fades by ``trust_decay`` a step."""
+    if p.trust_decay > 0:
+        keep = np.float32(1.0 - p.trust_decay)
+        flat = trust.reshape(-1)
+        for k in range(flat.size):
+            flat[k] *= keep
+
+
+def _speak(rng, step, present, last_firm, last_rating, last_purchase, trust, thresholds, p):
+    """Customers with a recent experience decide whether to speak well or ill of its firm
+    (:func:`sim.rules.word_of_mouth.speaking_probability`). Returns the speakers, the firm
+    each speaks of and whether it speaks well."""
+    recent = step - p.wom_memory
+    n = present.size
+    candidates = np.empty(n, np.int64)
+    n_candidates = 0
+    for i in range(n):
+        candidates[n_candidates] = i
+        n_candidates += present[i] & (last_firm[i] >= 0) & (last_purchase[i] >= recent)
+    u = rng.random(n_candidates, dtype=np.float32)
+    speakers = np.empty(n_candidates, np.int64)
+    speaker_firm = np.empty(n_candidates, np.int64)
+    speaker_good = np.empty(n_candidates, np.bool_)
+    n_speakers = 0
+    for j in range(n_candidates):
+        i = candidates[j]
+        f = last_firm[i]
+        rating = last_rating[i]
+        positive = p.wom_rate_neutral if rating == 3 else 0.0
+        positive = p.wom_rate_satisfied if rating >= 4 else positive
+        advocacy = p.advocacy_multiplier if _stage(trust[i, f], thresholds) >= 3 else 1.0
+        positive = min(1.0, positive * advocacy)
+        negative = p.wom_rate_dissatisfied if (rating >= 1) & (rating <= 2) else 0.0
+        good = u[j] < positive
+        if good or u[j] < positive + negative:
+            speakers[n_speakers] = i
+            speaker_firm[n_speakers] = f
+            speaker_good[n_speakers] = good
+            n_speakers += 1
+    return speakers[:n_speakers], speaker_firm[:n_speakers], speaker_good[:n_speakers]
+
+
+def _spread(rng, speakers, indptr, indices, well_mixed, n, reach):
+    """Who hears whom: :func:`sim.rules.word_of_mouth.spread` (graph neighbours, each told
+    with probability ``min(1, reach / degree)``) or ``spread_well_mixed``. Returns the
+    position of each message's speaker and its listener."""
+    if well_mixed:
+        if speakers.size == 0 or n <= 1:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        others = n - 1
+        told = rng.binomial(others, min(1.0, reach / others), size=speakers.size)
+        owner = np.empty(told.sum(), np.int64)
+        k = 0
+        for s in range(speakers.size):
+            for _ in range(told[s]):
+                owner[k] = s
+                k += 1
+        listener = rng.integers(0, others, size=owner.size)
+        for k in range(owner.size):
+            if listener[k] >= speakers[owner[k]]:
+                listener[k] += 1
+        return owner, listener
+    total = 0
+    for s in speakers:
+        total += indptr[s + 1] - indptr[s]
+    u = rng.random(total) if total > 0 else np.empty(0)
+    owner = np.empty(total, np.int64)
+    listener = np.empty(total, np.int64)
+    k = 0
+    told = 0
+    for s in range(speakers.size):
+        start, stop = indptr[speakers[s]], indptr[speakers[s] + 1]
+        p_tell = min(1.0, reach / max(stop - start, 1))
+        for slot in range(start, stop):
+            owner[told] = s
+            listener[told] = indices[slot]
+            told += u[k] < p_tell
+            k += 1
+    return owner[:told], listener[:told]
+
+
+def _hear(owner, listener, speaker_firm, speaker_good, present, trust, thresholds,
+          heard_good, heard_bad, counts, p):
+    """Add up the messages heard per (customer, firm) pair, flat key ``customer * F +
+    firm``: positive ones in ``heard_good``, negative ones in ``heard_bad`` weighted by
+    belief (behavioural trusters of the firm discount hearsay). Returns the keys that
+    heard something, sorted."""
+    n_firms = trust.shape[1]
+    heard = np.empty(owner.size, np.int64)
+    n_heard = 0
+    for k in range(owner.size):
+        who = listener[k]
+        if not present[who]:
+            continue
+        s = owner[k]
+        f = speaker_firm[s]
+        key = who * n_firms + f
+        weight = 1.0
+        if not speaker_good[s] and _stage(trust[who, f], thresholds) >= 3:
+            weight -= p.hearsay_discount
+        # A pair's totals only grow, so the first message that carries weight finds them
+        # both at zero; weightless messages (hearsay fully discounted) change nothing.
+        if weight > 0 and heard_good[key] == 0 and heard_bad[key] == 0:
+            heard[n_heard] = key
+            n_heard += 1
+        if speaker_good[s]:
+            heard_good[key] += 1
+            counts[2] += 1
+        else:
+            heard_bad[key] += weight
+            counts[3] += 1
+    return np.sort(heard[:n_heard])
+
+
+def _become_aware(rng, present, firm, aware, expectation, heard_good, need, facet_weights,
+                  positions, levers, flows, p):
+    """Advertising and recommendations make people aware of firms (Bass hazard), in flat
+    (customer, firm) order; advertising is paid for everyone it reaches who is not the
+    firm's customer."""
+    n, n_firms = aware.shape
+    n_present = 0
+    n_unaware = 0
+    customers = np.zeros(n_firms, np.int64)
+    for i in range(n):
+        if firm[i] >= 0:
+            customers[firm[i]] += 1
+        if present[i]:
+            n_present += 1
+            for f in range(n_firms):
+                n_unaware += not aware[i, f]
+    u = rng.random(n_unaware, dtype=np.float32)
+    if n_unaware == 0:
+        return _pay_for_advertising(levers[_ADVERTISING], n_present, customers, flows, p)
+    advertising = levers[_ADVERTISING]
+    last = n_unaware - 1
+    used = 0
+    for i in range(n):
+        if not present[i]:
+            continue
+        for f in range(n_firms):
+            # Who already knows which firm is unpredictable to the processor: every pair
+            # is looked at, and only unaware ones use up a draw.
+            unaware = not aware[i, f]
+            hazard = advertising[f] + p.wom_persuasion * heard_good[i * n_firms + f]
+            if unaware & (u[min(used, last)] < hazard):
+                aware[i, f] = True
+                expectation[i, f] = _first_expectation(i, f, need, facet_weights, positions,
+                                                       levers, p)
+            used += unaware
+    _pay_for_advertising(advertising, n_present, customers, flows, p)
+
+
+def _pay_for_advertising(advertising, n_present, customers, flows, p):
+    """Advertising is paid for everyone it reaches who is not the firm's customer."""
+    for f in range(advertising.size):
+        flows[_ACQUISITION, f] = (np.float64(advertising[f]) * (n_present - customers[f])
+                                  * p.contact_cost)
+
+
+def _shift_expectations(keys, aware, expectation, heard_good, heard_bad, p):
+    """Hearsay shifts the expectations of those who know the firm; the message totals
+    are cleared for the next step."""
+    n_firms = aware.shape[1]
+    for key in keys:
+        i, f = key // n_firms, key % n_firms
+        if p.wom_expectation_shift > 0 and aware[i, f]:
+            expectation[i, f] += np.float32(p.wom_expectation_shift
+                                            * (heard_good[key] - heard_bad[key]))
+        heard_good[key] = 0
+        heard_bad[key] = 0.0
+
+
+def _gumbel(rng, rows, columns):
+    """Standard Gumbel draws in single precision, as ``sim.model._gumbel``."""
+    g = rng.random(rows * columns, dtype=np.float32)
+    floor = np.float32(2.0**-25)
+    for k in range(g.size):
+        g[k] = -math.log(-math.log(max(g[k], floor)))
+    return g.reshape((rows, columns))
+
+
+def _shoppers(rng, present, firm, aware, trust, thresholds, p):
+    """Who shops this step (an occasion, in the market, knowing a firm), each shopper's
+    firm and trust stage with it, and who rebuys by habit; as ``MarketModel._shop``.
+    Returns those and, per shopper, its row of Gumbel noise (-1 for habitual buyers) and
+    the number of deciding shoppers."""
+    n, n_firms = aware.shape
+    u = rng.random(n, dtype=np.float32)
+    occasion = np.float32(p.purchase_probability)
+    shoppers = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        knows = False
+        for f in range(n_firms):
+            knows |= aware[i, f]
+        # Branch-free: the occasion is a coin toss the processor cannot predict.
+        shoppers[m] = i
+        m += (u[i] < occasion) & present[i] & knows
+    shoppers = shoppers[:m]
+    current = np.empty(m, np.int64)
+    stage_current = np.zeros(m, np.int8)
+    for j in range(m):
+        current[j] = firm[shoppers[j]]
+        has_firm = current[j] >= 0
+        stage = _stage(trust[shoppers[j], current[j] if has_firm else 0], thresholds)
+        stage_current[j] = stage if has_firm else 0
+    u = rng.random(m, dtype=np.float32)
+    habit = np.float32(p.habit_probability)
+    habitual = np.empty(m, np.bool_)
+    gumbel_row = np.empty(m, np.int64)
+    deciding = 0
+    for j in range(m):
+        habitual[j] = (stage_current[j] >= 3) & (u[j] < habit)
+        gumbel_row[j] = -1 if habitual[j] else deciding
+        deciding += not habitual[j]
+    return shoppers, current, stage_current, habitual, gumbel_row, deciding
+
+
+def _shop(rng, present, firm, tenure, need, fit_at_join, basket, price_sensitivity,
+          reference_price, deal_dependence, aware, member, expectation, trust, last_rating,
+          last_firm, positions, levers, promo_price, depth, thresholds, flows, p):
+    """Purchase occasions: habit or a logit choice among known firms and not buying, as
+    ``MarketModel._shop``. Switchers churn from their old firm ('competitor_offer');
+    first purchases from a firm may join its points programme. Returns the buyers, the
+    firm each bought from, the unit price each saw and whether it was on a deal."""
+    n_firms = aware.shape[1]
+    shoppers, current, stage_current, habitual, gumbel_row, deciding = _shoppers(
+        rng, present, firm, aware, trust, thresholds, p)
+    gumbel = _gumbel(rng, deciding, n_firms + 1)
+    chosen, seen_price, would_anyway = shop_kernel(
+        shoppers, current, stage_current, habitual, gumbel_row, gumbel, expectation, trust,
+        aware, member, reference_price, price_sensitivity, deal_dependence, promo_price,
+        levers[_LIST_PRICE], levers[_POINTS_RATE], depth, thresholds[1], 3,
+        p.emotional_preference,
+        p.switching_cost, p.trust_price_insensitivity, p.deal_sensitivity, p.loss_aversion,
+        p.indifference_zone, p.outside_utility, p.choice_precision, p.promotion_resistance)
+    return _buy(rng, shoppers, current, chosen, seen_price, would_anyway, firm, tenure, need,
+                fit_at_join, basket, member, trust, last_rating, last_firm, positions, levers,
+                depth, flows, p)
+
+
+def _buy(rng, shoppers, current, chosen, seen_price, would_anyway, firm, tenure, need,
+         fit_at_join, basket, member, trust, last_rating, last_firm, positions, levers, depth,
+         flows, p):
+    """The purchases chosen: deals and deadweight booked, switchers churned from their
+    old firm, newcomers joined (and maybe its points programme). Returns the buyers, the
+    firm each bought from, the unit price each saw and whether it was on a deal."""
+    m = shoppers.size
+    list_price, points_rate = levers[_LIST_PRICE], levers[_POINTS_RATE]
+    n_buyers = 0
+    for j in range(m):
+        n_buyers += chosen[j] >= 0
+    buyers = np.empty(n_buyers, np.int64)
+    firm_of = np.empty(n_buyers, np.int64)
+    price_seen = np.empty(n_buyers, np.float32)
+    on_deal = np.empty(n_buyers, np.bool_)
+    joined = np.empty(n_buyers, np.int64)
+    n_joined = 0
+    one, spend_growth = np.float32(1.0), np.float32(p.spend_growth)
+    fit_twice = np.float32(p.fit_weight * 2.0)
+    b = 0
+    for j in range(m):
+        f = chosen[j]
+        if f < 0:
+            continue
+        i = shoppers[j]
+        buyers[b], firm_of[b], price_seen[b] = i, f, seen_price[j]
+        deal = depth[f] > 0 or (member[i, f] and points_rate[f] > 0)
+        on_deal[b] = deal
+        if deal:
+            flows[_DEAL, f] += 1.0
+            if would_anyway[j]:
+                units = basket[i] * (one + spend_growth * trust[i, f])
+                flows[_DEADWEIGHT, f] += np.float64((list_price[f] - seen_price[j]) * units)
+        old = current[j]
+        if old != f:
+            if old >= 0:  # switched: churn from the old firm
+                _churn(i, old, _COMPETITOR, firm, tenure, last_rating, last_firm, flows)
+            flows[_NEW, f] += 1.0
+            firm[i] = f
+            tenure[i] = 0
+            fit_at_join[i] = _fit(need[i], positions[f], levers[_PERSONALISATION, f],
+                                  fit_twice)
+            joined[n_joined] = b
+            n_joined += 1
+        b += 1
+    u = rng.random(n_joined, dtype=np.float32)
+    join = np.float32(p.programme_join_probability)
+    for k in range(n_joined):
+        i, f = buyers[joined[k]], firm_of[joined[k]]
+        if not member[i, f] and points_rate[f] > 0 and u[k] < join:
+            member[i, f] = True
+    return buyers, firm_of, price_seen, on_deal
+
+
+def _experience(rng, step, buyers, firm_of, price_seen, on_deal, firm, last_firm,
+                last_rating, tenure, last_purchase, need, fit_at_join, facet_weights, basket,
+                reference_price, deal_dependence, aware, member, expectation, trust,
+                positions, levers, promo_price, p_failure, severity, flows, p):
+    """Use, failures, complaints and recovery, satisfaction, trust, expectations,
+    reference price, deal dependence and leaving after a bad experience (the experience
+    kernel, from the draws ``MarketModel._experience`` makes); accounts."""
+    m, n_holes = buyers.size, severity.size
+    u_failure = rng.random(m * n_holes, dtype=np.float32).reshape((m, n_holes))
+    u_complaint = rng.random(2 * m, dtype=np.float32).reshape((2, m))
+    noise = np.float32(p.value_noise) * rng.standard_normal(m, dtype=np.float32)
+    u_leave = rng.random(m, dtype=np.float32)
+    leave, cause, totals = experience_kernel(
+        buyers, firm_of, price_seen, promo_price, on_deal, u_failure, u_complaint, noise,
+        u_leave, need, facet_weights, expectation, trust, aware, member, reference_price,
+        deal_dependence, last_firm, last_rating, fit_at_join, basket, tenure, last_purchase,
+        step, positions, levers[_PERSONALISATION], levers[_QUALITY], levers[_SERVICE],
+        levers[_SOCIAL_VALUE], levers[_RECOVERY], levers[_LIST_PRICE], levers[_POINTS_RATE],
+        p_failure, severity, p.fit_weight, np.float32(p.complaint_probability),
+        p.recovery_bonus, p.norm_weight, p.value_for_money_weight, p.satisfaction_band,
+        p.price_trust_weight, p.trust_gain, p.trust_loss, p.failure_tolerance,
+        p.expectation_adaptation, p.reference_adaptation, p.deal_dependence_gain,
+        p.deal_dependence_decay, p.churn_sensitivity, p.spend_growth, p.unit_cost,
+        p.quality_unit_cost, p.points_redemption, p.serve_cost, p.serve_cost_tenure_saving,
+        p.full_tenure_steps, p.recovery_cost, _PURCHASES)
+    flows[:_PURCHASES] += totals
+    for b in range(m):
+        if leave[b]:
+            _churn(buyers[b], firm_of[b], _CHURN_CAUSE + cause[b], firm, tenure, last_rating,
+                   last_firm, flows)
+
+
+def _leave_and_count(rng, presence, present, firm, last_firm, tenure, trust, aware, member,
+                     deal_dependence, reference_price, thresholds, flows, counts, p):
+    """Some people leave the market for good, everyone else's tenure grows, and the
+    end-of-step stocks are counted, in one pass (as ``MarketModel._leave_market`` and
+    ``_tally_numpy``).
+
+    Returns per-firm stocks (rows: active customers, customers at trust stage 0-3, sums
+    of trust, deal dependence and reference price over them, people aware, programme
+    members), people per presence state and the number of lapsed customers.
+    """
+    n, n_firms = aware.shape
+    exits = p.exit_probability > 0
+    n_present = 0
+    if exits:
+        for i in range(n):
+            n_present += present[i]
+    u = rng.random(n_present, dtype=np.float32)
+    leave = np.float32(p.exit_probability)
+    stocks = np.zeros((10, n_firms))
+    by_presence = np.zeros(3, np.int64)
+    lapsed = 0
+    k = 0
+    for i in range(n):
+        if exits and present[i]:
+            if u[k] < leave:
+                if firm[i] >= 0:
+                    flows[_EXITS, firm[i]] += 1.0
+                presence[i] = _GONE
+                present[i] = False
+                firm[i] = -1
+                counts[1] += 1
+            k += 1
+        tenure[i] += firm[i] >= 0
+        by_presence[presence[i]] += 1
+        if not present[i]:
+            continue
+        for f in range(n_firms):
+            stocks[8, f] += aware[i, f]
+        # Whether someone has a firm is unpredictable to the processor, so everyone
+        # adds in: customers with weight 1 to their firm, the others with weight 0.
+        f = firm[i]
+        active = f >= 0
+        lapsed += (not active) & (last_firm[i] >= 0)
+        f = f if active else 0
+        w = 1.0 if active else 0.0
+        t = trust[i, f]
+        stage = _stage(t, thresholds)
+        stocks[0, f] += w
+        stocks[1 + stage, f] += w
+        stocks[5, f] += t * w
+        stocks[6, f] += deal_dependence[i] * w
+        stocks[7, f] += reference_price[i] * w
+        stocks[9, f] += member[i, f] * w
+    return stocks, by_presence, lapsed
+
+
+def _customer_step(rng, step, arrivals_from, arrivals, presence, present, firm, last_firm,
+                   last_rating, tenure, last_purchase, need, fit_at_join, facet_weights,
+                   basket, price_sensitivity, reference_price, deal_dependence, aware, member,
+                   expectation, trust, indptr, indices, well_mixed, heard_good, heard_bad,
+                   positions, arrival_levers, levers, promo_price, depth, p_failure, severity,
+                   thresholds, p):
+    """One step of every customer, the phases in the order of ``MarketModel.step``.
+
+    Updates the state arrays in place and returns the per-firm flows (rows
+    :data:`sim.metrics.CUSTOMER_FLOWS`), the market counts
+    (:data:`sim.metrics.MARKET_COUNTS`) and the end-of-step tally (per-firm stocks,
+    people per presence state, lapsed customers). Arrivals meet ``arrival_levers``
+    (those in force before this step's prices were set); everything else meets
+    ``levers``. ``heard_good`` (int32) and ``heard_bad`` (float64) are scratch arrays of
+    ``n * F`` zeros, left zeroed.
+    """
+    n, n_firms = aware.shape
+    flows = np.zeros((_N_FLOWS, n_firms))
+    counts = np.zeros(_N_COUNTS, np.int64)
+    _arrive(rng, arrivals_from, arrivals, presence, present, aware, expectation, need,
+            facet_weights, positions, arrival_levers, p)
+    counts[0] = arrivals
+    _drift_needs(rng, need, p)
+    _fade_trust(trust, p)
+    speakers, speaker_firm, speaker_good = _speak(rng, step, present, last_firm, last_rating,
+                                                  last_purchase, trust, thresholds, p)
+    counts[4] = speakers.size
+    owner, listener = _spread(rng, speakers, indptr, indices, well_mixed, n, p.wom_reach)
+    keys = _hear(owner, listener, speaker_firm, speaker_good, present, trust, thresholds,
+                 heard_good, heard_bad, counts, p)
+    _become_aware(rng, present, firm, aware, expectation, heard_good, need, facet_weights,
+                  positions, levers, flows, p)
+    _shift_expectations(keys, aware, expectation, heard_good, heard_bad, p)
+    buyers, firm_of, price_seen, on_deal = _shop(
+        rng, present, firm, tenure, need, fit_at_join, basket, price_sensitivity,
+        reference_price, deal_dependence, aware, member, expectation, trust, last_rating,
+        last_firm, positions, levers, promo_price, depth, thresholds, flows, p)
+    _experience(rng, step, buyers, firm_of, price_seen, on_deal, firm, last_firm, last_rating,
+                tenure, last_purchase, need, fit_at_join, facet_weights, basket,
+                reference_price, deal_dependence, aware, member, expectation, trust,
+                positions, levers, promo_price, p_failure, severity, flows, p)
+    stocks, by_presence, lapsed = _leave_and_count(
+        rng, presence, present, firm, last_firm, tenure, trust, aware, member,
+        deal_dependence, reference_price, thresholds, flows, counts, p)
+    return flows, counts, stocks, by_presence, lapsed
+
+
+if numba is not None:
+    _jit = numba.njit(**JIT_OPTIONS)
+    _stage, _fit, _first_expectation, _churn, _gumbel, _pay_for_advertising = (
+        _jit(f) for f in (_stage, _fit, _first_expectation, _churn, _gumbel,
+                          _pay_for_advertising))
+    (_arrive, _drift_needs, _fade_trust, _speak, _spread, _hear, _become_aware,
+     _shift_expectations, _shoppers, _buy, _shop, _experience, _leave_and_count) = (
+        _jit(f) for f in (_arrive, _drift_needs, _fade_trust, _speak, _spread, _hear,
+                          _become_aware, _shift_expectations, _shoppers, _buy, _shop,
+                          _experience, _leave_and_count))
+    customer_step = _jit(_customer_step)
+else:
+    customer_step = None
