@@ -1,13 +1,12 @@
-"""Compiled kernels (numba) for the per-customer loops of a step.
+"""Compiled kernels (numba) for the two largest per-customer loops of a step.
 
 The rules in :mod:`sim.rules` are the statement of the model: small numpy functions, one
-concept each. At a million customers their temporaries dominate the time of a step, so
-the shopping decision, the experience of each purchase and the end-of-step tallies also
-exist here as fused loops that compute exactly the same thing from the same random
-draws. :mod:`sim.compiled_step` strings them together with the other phases into the
-whole customer step of ``MarketModel(engine="numba")`` (the default when numba is
-installed); ``engine="numpy"`` uses the rules alone. The tests check that both engines
-follow the same trajectory.
+concept each. Their temporaries dominate the time of a step, so the shopping decision
+and the experience of each purchase also exist here as fused loops that compute the
+same thing from the same random draws. :mod:`sim.compiled_step` strings them together
+with the other phases into the whole customer step of ``MarketModel(engine="numba")``
+(the default when numba is installed); ``engine="numpy"`` uses the rules alone. The
+tests check that both engines follow the same trajectory.
 
 Why numba: see ``docs/performance.md``.
 """

@@ -4,13 +4,12 @@ Two checks. (1) Same seed, same series: three fixed-seed markets replayed step b
 against the series the numpy engine wrote before the whole step was compiled into one
 kernel (``tests/data/engine_trajectory.csv``, ``tests/make_trajectory.py``): every count
 exactly, money to single-precision rounding. (2) Statistical equivalence with the
-original engine: earlier optimisations changed the random stream (float32 draws, draws only where needed), so
-the check is statistical equivalence, not identical series: for each firm and outcome,
-the difference of means between 30 fresh replications and the 30 stored baseline ones
-(``tests/data/engine_baseline.csv``, written by ``tests/make_baseline.py``) lies within
-the two-sample 99.9 % confidence bound (Welch). Six outcomes x 2 firms at 99.9 % give a
-~1 % family-wise chance of a false alarm; the seeds are fixed, so the test is
-deterministic.
+original engine: earlier optimisations changed the random stream (float32 draws, draws
+only where needed), so for each firm and outcome the difference of means between 30
+fresh replications and the 30 stored baseline ones (``tests/data/engine_baseline.csv``,
+written by ``tests/make_baseline.py``) lies within the two-sample 99.9 % confidence
+bound (Welch). Six outcomes x 2 firms at 99.9 % give a ~1 % family-wise chance of a
+false alarm; the seeds are fixed, so the test is deterministic.
 """
 
 from __future__ import annotations
