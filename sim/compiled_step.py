@@ -6,9 +6,11 @@ fading trust, word of mouth, awareness, hearsay, shopping, experience, leaving t
 market and the end-of-step tallies — inside one call of :func:`customer_step`. Each phase
 is a loop that computes what the rules compute, from the same random numbers drawn from
 ``model.rng`` in the same order and the same single-precision arithmetic, so both engines
-follow the same trajectory for a seed (``tests/test_engines.py``; the one known
-difference is the last bit of the Gumbel noise: ``log`` here is libm's, numpy's is its
-own SIMD one).
+follow the same trajectory for a seed (``tests/test_engines.py``,
+``tests/test_engine_regression.py``). Known differences are in last bits only: ``log``
+of the Gumbel noise here is libm's, numpy's is its own SIMD one, and parts of the
+experience kernel work in double precision; over long runs a near-tie can go the other
+way and the runs then part.
 
 Why one call: at a few thousand customers a step's work is a few microseconds per phase,
 and the ~60 numpy calls, temporaries and per-firm ``bincount``\\ s of the phase-by-phase
@@ -322,12 +324,10 @@ def _become_aware(rng, present, firm, aware, expectation, heard_good, need, face
             for f in range(n_firms):
                 n_unaware += not aware[i, f]
     u = rng.random(n_unaware, dtype=np.float32)
-    if n_unaware == 0:
-        return _pay_for_advertising(levers[_ADVERTISING], n_present, customers, flows, p)
     advertising = levers[_ADVERTISING]
     last = n_unaware - 1
     used = 0
-    for i in range(n):
+    for i in range(n if n_unaware > 0 else 0):
         if not present[i]:
             continue
         for f in range(n_firms):
@@ -340,12 +340,7 @@ def _become_aware(rng, present, firm, aware, expectation, heard_good, need, face
                 expectation[i, f] = _first_expectation(i, f, need, facet_weights, positions,
                                                        levers, p)
             used += unaware
-    _pay_for_advertising(advertising, n_present, customers, flows, p)
-
-
-def _pay_for_advertising(advertising, n_present, customers, flows, p):
-    """Advertising is paid for everyone it reaches who is not the firm's customer."""
-    for f in range(advertising.size):
+    for f in range(n_firms):
         flows[_ACQUISITION, f] = (np.float64(advertising[f]) * (n_present - customers[f])
                                   * p.contact_cost)
 
@@ -623,9 +618,8 @@ def _customer_step(rng, step, arrivals_from, arrivals, presence, present, firm, 
 
 if numba is not None:
     _jit = numba.njit(**JIT_OPTIONS)
-    _stage, _fit, _first_expectation, _churn, _gumbel, _pay_for_advertising = (
-        _jit(f) for f in (_stage, _fit, _first_expectation, _churn, _gumbel,
-                          _pay_for_advertising))
+    _stage, _fit, _first_expectation, _churn, _gumbel = (
+        _jit(f) for f in (_stage, _fit, _first_expectation, _churn, _gumbel))
     (_arrive, _drift_needs, _fade_trust, _speak, _spread, _hear, _become_aware,
      _shift_expectations, _shoppers, _buy, _shop, _experience, _leave_and_count) = (
         _jit(f) for f in (_arrive, _drift_needs, _fade_trust, _speak, _spread, _hear,

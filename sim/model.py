@@ -119,8 +119,8 @@ class MarketModel(mesa.Model):
         self._lever_source: list[Levers] = []
         self._refresh_levers()
         self._arrive(np.arange(c.n_initial), c.initial_awareness)
-        self._stage_thresholds = np.array(c.stage_thresholds, dtype=FLOAT)
         if self.engine == "numba":
+            self._stage_thresholds = np.array(c.stage_thresholds, dtype=FLOAT)
             self._step_params = compiled_step.step_params(scenario)
             # Messages heard per (customer, firm) pair, zero between steps so that a step
             # touches only the pairs that heard something: positive ones counted (int32:
@@ -134,7 +134,6 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """One period: arrive, set prices, drift, talk, learn of firms, shop, experience,
         leave, book the accounts, collect."""
-        self._check_room()
         if self.engine == "numba":
             flows, tally, promo_price, depth = self._customer_step_compiled()
         else:
@@ -167,30 +166,34 @@ class MarketModel(mesa.Model):
 
     def _customer_step_compiled(self) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray]:
         """The same phases in one compiled call (:mod:`sim.compiled_step`)."""
-        st, c = self.state, self.scenario.customers
+        st = self.state
+        arrivals = self._arrival_rows()
         arrival_levers = self._lever_matrix  # newcomers meet last step's levers, as above
         promo_price, depth = self._set_prices()
         lv = self._lever_matrix
         flows, counts, stocks, by_presence, lapsed = compiled_step.customer_step(
-            self.rng, self.steps, c.n_initial + (self.steps - 1) * c.arrivals_per_step,
-            c.arrivals_per_step, st.presence, self._present, st.firm, st.last_firm,
-            st.last_rating, st.tenure, st.last_purchase, st.need, st.fit_at_join,
-            st.facet_weights, st.basket, st.price_sensitivity, st.reference_price,
+            self.rng, self.steps, arrivals.start, len(arrivals), st.presence, self._present,
+            st.firm, st.last_firm, st.last_rating, st.tenure, st.last_purchase, st.need,
+            st.fit_at_join, st.facet_weights, st.basket, st.price_sensitivity, st.reference_price,
             st.deal_dependence, st.aware, st.member, st.expectation, st.trust,
             self.graph.indptr, self.graph.indices, self.graph.well_mixed, self._heard_good,
-            self._heard_bad, self.positions, arrival_levers, lv, promo_price.astype(FLOAT),
+            self._heard_bad, self.positions, arrival_levers, lv, promo_price,
             depth.astype(FLOAT), self._failure_p, self.failure_severity,
             self._stage_thresholds, self._step_params)
         self.market_metrics.update(zip(MARKET_COUNTS, counts.tolist(), strict=True))
         return flows, (stocks, by_presence, lapsed), promo_price, depth
 
-    def _check_room(self) -> None:
-        """Arrivals fill rows reserved for ``run.steps`` steps; past them there is no room."""
+    def _arrival_rows(self) -> range:
+        """The rows this step's newcomers fill. Rows are reserved for ``run.steps`` steps
+        of arrivals; past them there is no room (checked before anything changes)."""
         c = self.scenario.customers
-        if c.arrivals_per_step and c.n_initial + self.steps * c.arrivals_per_step > self.state.n:
+        rows = range(c.n_initial + (self.steps - 1) * c.arrivals_per_step,
+                     c.n_initial + self.steps * c.arrivals_per_step)
+        if rows.stop > self.state.n:
             raise RuntimeError(
                 f"step {self.steps} is past the {self.scenario.run.steps} steps this market "
                 f"was sized for (run.steps; {c.arrivals_per_step} arrivals per step)")
+        return rows
 
     # ------------------------------------------------------------------ phases
     def _arrive(self, rows: np.ndarray, awareness_probability: float) -> None:
@@ -204,10 +207,9 @@ class MarketModel(mesa.Model):
                                         self.scenario.customers.initial_expectation)
 
     def _arrive_new_customers(self) -> None:
-        c = self.scenario.customers
-        start = c.n_initial + (self.steps - 1) * c.arrivals_per_step
-        rows = np.arange(start, start + c.arrivals_per_step)
-        self._arrive(rows, c.initial_awareness)
+        arrivals = self._arrival_rows()
+        rows = np.arange(arrivals.start, arrivals.stop)
+        self._arrive(rows, self.scenario.customers.initial_awareness)
         self.market_metrics["arrivals"] = rows.size
 
     def _first_expectation(self, rows: np.ndarray) -> np.ndarray:
