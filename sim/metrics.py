@@ -108,10 +108,7 @@ class MetricsCollector(mesa.DataCollector):
     """
 
     def __init__(self, firm_type: type[mesa.Agent]):
-        super().__init__(
-            model_reporters={k: reporter("market_metrics", k) for k in MARKET_METRICS},
-            agenttype_reporters={firm_type: {**{k: reporter("metrics", k) for k in FIRM_METRICS},
-                                             **{k: reporter(k) for k in FIRM_LABELS}}})
+        super().__init__(**metric_reporters(firm_type))
         self._firm_type = firm_type
 
     def collect(self, model: mesa.Model) -> None:
@@ -137,6 +134,16 @@ def _in_declared_order(metrics: dict[str, float]) -> list[float]:
 
 
 _FIRST_METRIC, _LAST_METRIC = next(iter(FIRM_METRICS)), next(reversed(FIRM_METRICS))
+
+
+def metric_reporters(firm_type: type[mesa.Agent]) -> dict[str, dict]:
+    """Mesa DataCollector arguments that report every metric declared here: the market's
+    from ``model.market_metrics``, each firm's from ``firm.metrics`` and its labels."""
+    return {
+        "model_reporters": {k: reporter("market_metrics", k) for k in MARKET_METRICS},
+        "agenttype_reporters": {firm_type: {**{k: reporter("metrics", k) for k in FIRM_METRICS},
+                                            **{k: reporter(k) for k in FIRM_LABELS}}},
+    }
 
 
 def reporter(attribute: str, key: str | None = None) -> Callable[[Any], Any]:

@@ -31,7 +31,7 @@ import mesa
 import numpy as np
 
 from sim.firm import Firm
-from sim.metrics import FIRM_LABELS, FIRM_METRICS, MARKET_METRICS, reporter
+from sim.metrics import FIRM_METRICS, MARKET_METRICS, metric_reporters
 from sim.model import MarketModel
 from sim.network import build_graph
 from sim.scenario import CHURN_CAUSES, HOLE_LEVER, HOLES, Scenario, load_scenario
@@ -420,11 +420,7 @@ class ReferenceModel(mesa.Model):
         self._set_failure_probabilities()
         for customer in self.customer_at[:c.n_initial]:
             customer.arrive()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: reporter("market_metrics", k) for k in MARKET_METRICS},
-            agenttype_reporters={Firm: {**{k: reporter("metrics", k) for k in FIRM_METRICS},
-                                        **{k: reporter(k) for k in FIRM_LABELS}}},
-        )
+        self.datacollector = mesa.DataCollector(**metric_reporters(Firm))
 
     def step(self) -> None:
         """The same order of events as :meth:`sim.model.MarketModel.step`."""
