@@ -4,13 +4,15 @@
 phase by phase. ``engine="numba"`` runs the same phases — arrivals, drifting needs,
 fading trust, word of mouth, awareness, hearsay, shopping, experience, leaving the
 market and the end-of-step tallies — inside one call of :func:`customer_step`. Each phase
-is a loop that computes what the rules compute, from the same random numbers drawn from
-``model.rng`` in the same order and the same single-precision arithmetic, so both engines
-follow the same trajectory for a seed (``tests/test_engines.py``,
-``tests/test_engine_regression.py``). Known differences are in last bits only: ``log``
-of the Gumbel noise here is libm's, numpy's is its own SIMD one, and parts of the
-experience kernel work in double precision; over long runs a near-tie can go the other
-way and the runs then part.
+is a loop that computes what the rules compute, from the same random numbers — the
+counter-based stream ``model.draws`` (:mod:`sim.streams`), whose numbers depend only on
+their position, drawn here inline by the loops of that module — in the same order and
+with the same single-precision arithmetic, so both engines follow the same trajectory
+for a seed (``tests/test_engines.py``, ``tests/test_engine_regression.py``). Known
+differences are in last bits only: logarithms and exponentials are libm's here and
+numpy's own there (both in double precision, then rounded), and parts of the experience
+kernel work in double precision; over long runs a near-tie can go the other way and the
+runs then part.
 
 Why one call: at a few thousand customers a step's work is a few microseconds per phase,
 and the ~60 numpy calls, temporaries and per-firm ``bincount``\\ s of the phase-by-phase
@@ -30,6 +32,7 @@ import numpy as np
 from sim.kernels import JIT_OPTIONS, experience_kernel, numba, shop_kernel
 from sim.metrics import CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_TOTALS
 from sim.scenario import CHURN_CAUSES, LEVER_NAMES, Scenario
+from sim.streams import binomials, integers, normals32, uniforms32, uniforms64
 
 _PURCHASES = len(PURCHASE_TOTALS)
 _DEAL, _DEADWEIGHT, _NEW, _CHURNED, _SATISFIED, _EXITS, _ACQUISITION = (
@@ -158,11 +161,11 @@ def _churn(i, f, row, firm, tenure, last_rating, last_firm, flows):
 
 
 # ------------------------------------------------------------------ phases (compiled)
-def _arrive(rng, first, count, presence, present, aware, expectation, need, facet_weights,
+def _arrive(stream, first, count, presence, present, aware, expectation, need, facet_weights,
             positions, levers, p):
     """People enter the market, knowing each firm with some probability."""
     n_firms = aware.shape[1]
-    u = rng.random(count * n_firms)
+    u = uniforms64(stream, count * n_firms)
     for r in range(count):
         i = first + r
         presence[i] = _PRESENT
@@ -175,11 +178,11 @@ def _arrive(rng, first, count, presence, present, aware, expectation, need, face
             ) if known else np.float32(p.initial_expectation)
 
 
-def _drift_needs(rng, need, p):
+def _drift_needs(stream, need, p):
     """Needs take a normal step on the circle [0, 1), as :func:`sim.rules.needs.drift_needs`."""
     if p.need_drift == 0 or need.size == 0:
         return
-    z = rng.standard_normal(need.size, dtype=np.float32)
+    z = normals32(stream, need.size)
     sd, one, zero = np.float32(p.need_drift), np.float32(1.0), np.float32(0.0)
     for i in range(need.size):
         moved = need[i] + sd * z[i]
@@ -201,7 +204,7 @@ def _fade_trust(trust, p):
             flat[k] *= keep
 
 
-def _speak(rng, step, present, last_firm, last_rating, last_purchase, trust, thresholds, p):
+def _speak(stream, step, present, last_firm, last_rating, last_purchase, trust, thresholds, p):
     """Customers with a recent experience decide whether to speak well or ill of its firm
     (:func:`sim.rules.word_of_mouth.speaking_probability`). Returns the speakers, the firm
     each speaks of and whether it speaks well."""
@@ -212,7 +215,7 @@ def _speak(rng, step, present, last_firm, last_rating, last_purchase, trust, thr
     for i in range(n):
         candidates[n_candidates] = i
         n_candidates += present[i] & (last_firm[i] >= 0) & (last_purchase[i] >= recent)
-    u = rng.random(n_candidates, dtype=np.float32)
+    u = uniforms32(stream, n_candidates)
     speakers = np.empty(n_candidates, np.int64)
     speaker_firm = np.empty(n_candidates, np.int64)
     speaker_good = np.empty(n_candidates, np.bool_)
@@ -235,7 +238,7 @@ def _speak(rng, step, present, last_firm, last_rating, last_purchase, trust, thr
     return speakers[:n_speakers], speaker_firm[:n_speakers], speaker_good[:n_speakers]
 
 
-def _spread(rng, speakers, indptr, indices, well_mixed, n, reach):
+def _spread(stream, speakers, indptr, indices, well_mixed, n, reach):
     """Who hears whom: :func:`sim.rules.word_of_mouth.spread` (graph neighbours, each told
     with probability ``min(1, reach / degree)``) or ``spread_well_mixed``. Returns the
     position of each message's speaker and its listener."""
@@ -243,14 +246,14 @@ def _spread(rng, speakers, indptr, indices, well_mixed, n, reach):
         if speakers.size == 0 or n <= 1:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         others = n - 1
-        told = rng.binomial(others, min(1.0, reach / others), size=speakers.size)
+        told = binomials(stream, others, min(1.0, reach / others), speakers.size)
         owner = np.empty(told.sum(), np.int64)
         k = 0
         for s in range(speakers.size):
             for _ in range(told[s]):
                 owner[k] = s
                 k += 1
-        listener = rng.integers(0, others, size=owner.size)
+        listener = integers(stream, 0, others, owner.size)
         for k in range(owner.size):
             if listener[k] >= speakers[owner[k]]:
                 listener[k] += 1
@@ -258,7 +261,7 @@ def _spread(rng, speakers, indptr, indices, well_mixed, n, reach):
     total = 0
     for s in speakers:
         total += indptr[s + 1] - indptr[s]
-    u = rng.random(total) if total > 0 else np.empty(0)
+    u = uniforms64(stream, total)
     owner = np.empty(total, np.int64)
     listener = np.empty(total, np.int64)
     k = 0
@@ -307,7 +310,7 @@ def _hear(owner, listener, speaker_firm, speaker_good, present, trust, threshold
     return np.sort(heard[:n_heard])
 
 
-def _become_aware(rng, present, firm, aware, expectation, heard_good, need, facet_weights,
+def _become_aware(stream, present, firm, aware, expectation, heard_good, need, facet_weights,
                   positions, levers, flows, p):
     """Advertising and recommendations make people aware of firms (Bass hazard), in flat
     (customer, firm) order; advertising is paid for everyone it reaches who is not the
@@ -323,7 +326,7 @@ def _become_aware(rng, present, firm, aware, expectation, heard_good, need, face
             n_present += 1
             for f in range(n_firms):
                 n_unaware += not aware[i, f]
-    u = rng.random(n_unaware, dtype=np.float32)
+    u = uniforms32(stream, n_unaware)
     advertising = levers[_ADVERTISING]
     last = n_unaware - 1
     used = 0
@@ -358,22 +361,23 @@ def _shift_expectations(keys, aware, expectation, heard_good, heard_bad, p):
         heard_bad[key] = 0.0
 
 
-def _gumbel(rng, rows, columns):
-    """Standard Gumbel draws in single precision, as ``sim.model._gumbel``."""
-    g = rng.random(rows * columns, dtype=np.float32)
+def _gumbel(stream, rows, columns):
+    """Standard Gumbel draws, computed in double precision and rounded to single, as
+    ``sim.model._gumbel``."""
+    g = uniforms32(stream, rows * columns)
     floor = np.float32(2.0**-25)
     for k in range(g.size):
         g[k] = -math.log(-math.log(max(g[k], floor)))
     return g.reshape((rows, columns))
 
 
-def _shoppers(rng, present, firm, aware, trust, thresholds, p):
+def _shoppers(stream, present, firm, aware, trust, thresholds, p):
     """Who shops this step (an occasion, in the market, knowing a firm), each shopper's
     firm and trust stage with it, and who rebuys by habit; as ``MarketModel._shop``.
     Returns those and, per shopper, its row of Gumbel noise (-1 for habitual buyers) and
     the number of deciding shoppers."""
     n, n_firms = aware.shape
-    u = rng.random(n, dtype=np.float32)
+    u = uniforms32(stream, n)
     occasion = np.float32(p.purchase_probability)
     shoppers = np.empty(n, np.int64)
     m = 0
@@ -392,7 +396,7 @@ def _shoppers(rng, present, firm, aware, trust, thresholds, p):
         has_firm = current[j] >= 0
         stage = _stage(trust[shoppers[j], current[j] if has_firm else 0], thresholds)
         stage_current[j] = stage if has_firm else 0
-    u = rng.random(m, dtype=np.float32)
+    u = uniforms32(stream, m)
     habit = np.float32(p.habit_probability)
     habitual = np.empty(m, np.bool_)
     gumbel_row = np.empty(m, np.int64)
@@ -404,7 +408,7 @@ def _shoppers(rng, present, firm, aware, trust, thresholds, p):
     return shoppers, current, stage_current, habitual, gumbel_row, deciding
 
 
-def _shop(rng, present, firm, tenure, need, fit_at_join, basket, price_sensitivity,
+def _shop(stream, present, firm, tenure, need, fit_at_join, basket, price_sensitivity,
           reference_price, deal_dependence, aware, member, expectation, trust, last_rating,
           last_firm, positions, levers, promo_price, depth, thresholds, flows, p):
     """Purchase occasions: habit or a logit choice among known firms and not buying, as
@@ -413,8 +417,8 @@ def _shop(rng, present, firm, tenure, need, fit_at_join, basket, price_sensitivi
     firm each bought from, the unit price each saw and whether it was on a deal."""
     n_firms = aware.shape[1]
     shoppers, current, stage_current, habitual, gumbel_row, deciding = _shoppers(
-        rng, present, firm, aware, trust, thresholds, p)
-    gumbel = _gumbel(rng, deciding, n_firms + 1)
+        stream, present, firm, aware, trust, thresholds, p)
+    gumbel = _gumbel(stream, deciding, n_firms + 1)
     chosen, seen_price, would_anyway = shop_kernel(
         shoppers, current, stage_current, habitual, gumbel_row, gumbel, expectation, trust,
         aware, member, reference_price, price_sensitivity, deal_dependence, promo_price,
@@ -422,12 +426,12 @@ def _shop(rng, present, firm, tenure, need, fit_at_join, basket, price_sensitivi
         p.emotional_preference,
         p.switching_cost, p.trust_price_insensitivity, p.deal_sensitivity, p.loss_aversion,
         p.indifference_zone, p.outside_utility, p.choice_precision, p.promotion_resistance)
-    return _buy(rng, shoppers, current, chosen, seen_price, would_anyway, firm, tenure, need,
+    return _buy(stream, shoppers, current, chosen, seen_price, would_anyway, firm, tenure, need,
                 fit_at_join, basket, member, trust, last_rating, last_firm, positions, levers,
                 depth, flows, p)
 
 
-def _buy(rng, shoppers, current, chosen, seen_price, would_anyway, firm, tenure, need,
+def _buy(stream, shoppers, current, chosen, seen_price, would_anyway, firm, tenure, need,
          fit_at_join, basket, member, trust, last_rating, last_firm, positions, levers, depth,
          flows, p):
     """The purchases chosen: deals and deadweight booked, switchers churned from their
@@ -472,7 +476,7 @@ def _buy(rng, shoppers, current, chosen, seen_price, would_anyway, firm, tenure,
             joined[n_joined] = b
             n_joined += 1
         b += 1
-    u = rng.random(n_joined, dtype=np.float32)
+    u = uniforms32(stream, n_joined)
     join = np.float32(p.programme_join_probability)
     for k in range(n_joined):
         i, f = buyers[joined[k]], firm_of[joined[k]]
@@ -481,7 +485,7 @@ def _buy(rng, shoppers, current, chosen, seen_price, would_anyway, firm, tenure,
     return buyers, firm_of, price_seen, on_deal
 
 
-def _experience(rng, step, buyers, firm_of, price_seen, on_deal, firm, last_firm,
+def _experience(stream, step, buyers, firm_of, price_seen, on_deal, firm, last_firm,
                 last_rating, tenure, last_purchase, need, fit_at_join, facet_weights, basket,
                 reference_price, deal_dependence, aware, member, expectation, trust,
                 positions, levers, promo_price, p_failure, severity, flows, p):
@@ -489,10 +493,10 @@ def _experience(rng, step, buyers, firm_of, price_seen, on_deal, firm, last_firm
     reference price, deal dependence and leaving after a bad experience (the experience
     kernel, from the draws ``MarketModel._experience`` makes); accounts."""
     m, n_holes = buyers.size, severity.size
-    u_failure = rng.random(m * n_holes, dtype=np.float32).reshape((m, n_holes))
-    u_complaint = rng.random(2 * m, dtype=np.float32).reshape((2, m))
-    noise = np.float32(p.value_noise) * rng.standard_normal(m, dtype=np.float32)
-    u_leave = rng.random(m, dtype=np.float32)
+    u_failure = uniforms32(stream, m * n_holes).reshape((m, n_holes))
+    u_complaint = uniforms32(stream, 2 * m).reshape((2, m))
+    noise = np.float32(p.value_noise) * normals32(stream, m)
+    u_leave = uniforms32(stream, m)
     leave, cause, totals = experience_kernel(
         buyers, firm_of, price_seen, promo_price, on_deal, u_failure, u_complaint, noise,
         u_leave, need, facet_weights, expectation, trust, aware, member, reference_price,
@@ -513,7 +517,7 @@ def _experience(rng, step, buyers, firm_of, price_seen, on_deal, firm, last_firm
                    last_firm, flows)
 
 
-def _leave_and_count(rng, presence, present, firm, last_firm, tenure, trust, aware, member,
+def _leave_and_count(stream, presence, present, firm, last_firm, tenure, trust, aware, member,
                      deal_dependence, reference_price, thresholds, flows, counts, p):
     """Some people leave the market for good, everyone else's tenure grows, and the
     end-of-step stocks are counted, in one pass (as ``MarketModel._leave_market`` and
@@ -529,7 +533,7 @@ def _leave_and_count(rng, presence, present, firm, last_firm, tenure, trust, awa
     if exits:
         for i in range(n):
             n_present += present[i]
-    u = rng.random(n_present, dtype=np.float32)
+    u = uniforms32(stream, n_present)
     leave = np.float32(p.exit_probability)
     stocks = np.zeros((10, n_firms))
     by_presence = np.zeros(3, np.int64)
@@ -569,7 +573,7 @@ def _leave_and_count(rng, presence, present, firm, last_firm, tenure, trust, awa
     return stocks, by_presence, lapsed
 
 
-def _customer_step(rng, step, arrivals_from, arrivals, presence, present, firm, last_firm,
+def _customer_step(stream, step, arrivals_from, arrivals, presence, present, firm, last_firm,
                    last_rating, tenure, last_purchase, need, fit_at_join, facet_weights,
                    basket, price_sensitivity, reference_price, deal_dependence, aware, member,
                    expectation, trust, indptr, indices, well_mixed, heard_good, heard_bad,
@@ -588,30 +592,30 @@ def _customer_step(rng, step, arrivals_from, arrivals, presence, present, firm, 
     n, n_firms = aware.shape
     flows = np.zeros((_N_FLOWS, n_firms))
     counts = np.zeros(_N_COUNTS, np.int64)
-    _arrive(rng, arrivals_from, arrivals, presence, present, aware, expectation, need,
+    _arrive(stream, arrivals_from, arrivals, presence, present, aware, expectation, need,
             facet_weights, positions, arrival_levers, p)
     counts[0] = arrivals
-    _drift_needs(rng, need, p)
+    _drift_needs(stream, need, p)
     _fade_trust(trust, p)
-    speakers, speaker_firm, speaker_good = _speak(rng, step, present, last_firm, last_rating,
+    speakers, speaker_firm, speaker_good = _speak(stream, step, present, last_firm, last_rating,
                                                   last_purchase, trust, thresholds, p)
     counts[4] = speakers.size
-    owner, listener = _spread(rng, speakers, indptr, indices, well_mixed, n, p.wom_reach)
+    owner, listener = _spread(stream, speakers, indptr, indices, well_mixed, n, p.wom_reach)
     keys = _hear(owner, listener, speaker_firm, speaker_good, present, trust, thresholds,
                  heard_good, heard_bad, counts, p)
-    _become_aware(rng, present, firm, aware, expectation, heard_good, need, facet_weights,
+    _become_aware(stream, present, firm, aware, expectation, heard_good, need, facet_weights,
                   positions, levers, flows, p)
     _shift_expectations(keys, aware, expectation, heard_good, heard_bad, p)
     buyers, firm_of, price_seen, on_deal = _shop(
-        rng, present, firm, tenure, need, fit_at_join, basket, price_sensitivity,
+        stream, present, firm, tenure, need, fit_at_join, basket, price_sensitivity,
         reference_price, deal_dependence, aware, member, expectation, trust, last_rating,
         last_firm, positions, levers, promo_price, depth, thresholds, flows, p)
-    _experience(rng, step, buyers, firm_of, price_seen, on_deal, firm, last_firm, last_rating,
+    _experience(stream, step, buyers, firm_of, price_seen, on_deal, firm, last_firm, last_rating,
                 tenure, last_purchase, need, fit_at_join, facet_weights, basket,
                 reference_price, deal_dependence, aware, member, expectation, trust,
                 positions, levers, promo_price, p_failure, severity, flows, p)
     stocks, by_presence, lapsed = _leave_and_count(
-        rng, presence, present, firm, last_firm, tenure, trust, aware, member,
+        stream, presence, present, firm, last_firm, tenure, trust, aware, member,
         deal_dependence, reference_price, thresholds, flows, counts, p)
     return flows, counts, stocks, by_presence, lapsed
 

@@ -48,6 +48,7 @@ from sim.state import (
     initial_state,
     lifecycle,
 )
+from sim.streams import CounterStream, Draws
 
 SeedLike = int | np.random.SeedSequence | None
 
@@ -73,16 +74,17 @@ class MarketModel(mesa.Model):
         A Scenario, or the path of a scenario TOML file.
     seed
         An integer or ``numpy.random.SeedSequence``; default: the scenario's ``run.seed``.
-        It feeds ``model.rng``, the only random generator the model uses (networkx gets
-        an integer drawn from it).
+        It feeds ``model.rng``, the only source of randomness: networkx gets an integer
+        drawn from it, the firms' decisions draw from it, and the customers draw from
+        ``model.draws``, a counter-based stream keyed from it (:mod:`sim.streams`).
     overrides
         Dotted-key replacements applied to the scenario (re-validated), e.g.
         ``{"customers.wom_reach": 3}`` — the path the browser app's sliders take.
     engine
         ``"numba"`` (the customers' part of each step compiled into one call, see
         :mod:`sim.compiled_step`; the default when numba is installed) or ``"numpy"``
-        (the vectorised rules of :mod:`sim.rules`, phase by phase). Both consume the same
-        random draws and follow the same trajectory.
+        (the vectorised rules of :mod:`sim.rules`, phase by phase). Both draw the same
+        numbers from ``model.draws`` and follow the same trajectory.
     """
 
     def __init__(self, scenario: Scenario | str | Path, seed: SeedLike = None,
@@ -108,6 +110,9 @@ class MarketModel(mesa.Model):
         self.graph: Graph = build_graph(scenario, seed=int(self.rng.integers(2**31 - 1)))
         self.firms = [Firm(self, i, spec) for i, spec in enumerate(scenario.firms)]
         self.state: CustomerState = initial_state(scenario, self.rng)
+        #: The customers' random numbers (both engines): a counter-based stream keyed
+        #: from ``rng`` (:mod:`sim.streams`).
+        self.draws = CounterStream(int(self.rng.integers(0, 2**64, dtype=np.uint64)))
         self.positions = np.array([f.position for f in scenario.firms], dtype=FLOAT)
         self.failure_base = np.array(mkt.failure_base.as_tuple(), dtype=np.float64)
         self.failure_severity = np.array(mkt.failure_severity.as_tuple(), dtype=FLOAT)
@@ -172,7 +177,7 @@ class MarketModel(mesa.Model):
         promo_price, depth = self._set_prices()
         lv = self._lever_matrix
         flows, counts, stocks, by_presence, lapsed = compiled_step.customer_step(
-            self.rng, self.steps, arrivals.start, len(arrivals), st.presence, self._present,
+            self.draws.state, self.steps, arrivals.start, len(arrivals), st.presence, self._present,
             st.firm, st.last_firm, st.last_rating, st.tenure, st.last_purchase, st.need,
             st.fit_at_join, st.facet_weights, st.basket, st.price_sensitivity, st.reference_price,
             st.deal_dependence, st.aware, st.member, st.expectation, st.trust,
@@ -201,7 +206,7 @@ class MarketModel(mesa.Model):
         st = self.state
         st.presence[rows] = Presence.PRESENT
         self._present[rows] = True
-        aware = self.rng.random((rows.size, self.n_firms)) < awareness_probability
+        aware = self.draws.random((rows.size, self.n_firms)) < awareness_probability
         st.aware[rows] = aware
         st.expectation[rows] = np.where(aware, self._first_expectation(rows),
                                         self.scenario.customers.initial_expectation)
@@ -234,7 +239,7 @@ class MarketModel(mesa.Model):
 
     def _drift_needs(self) -> None:
         st = self.state
-        st.need = needs.drift_needs(st.need, self.scenario.customers.need_drift, self.rng)
+        st.need = needs.drift_needs(st.need, self.scenario.customers.need_drift, self.draws)
 
     def _fade_trust(self) -> None:
         rate = self.scenario.customers.trust_decay
@@ -258,16 +263,16 @@ class MarketModel(mesa.Model):
         p_pos, p_neg = wom.speaking_probability(
             st.last_rating[candidates], behavioural, c.wom_rate_satisfied, c.wom_rate_neutral,
             c.wom_rate_dissatisfied, c.advocacy_multiplier)
-        u = self.rng.random(candidates.size, dtype=FLOAT)
+        u = self.draws.random(candidates.size, dtype=FLOAT)
         positive = u < p_pos
         speaking = positive | (u < p_pos + p_neg)
         speakers = candidates[speaking]
         if self.graph.well_mixed:
             owner, listener = wom.spread_well_mixed(speakers, self.graph.n_nodes, c.wom_reach,
-                                                    self.rng)
+                                                    self.draws)
         else:
             owner, listener = wom.spread(speakers, self.graph.indptr, self.graph.indices,
-                                         c.wom_reach, self.rng)
+                                         c.wom_reach, self.draws)
         heard = self._present[listener]
         listener, owner = listener[heard], owner[heard]
         msg_firm = firm_of[speaking][owner]
@@ -297,7 +302,7 @@ class MarketModel(mesa.Model):
         recommendations[at[found]] = heard_good[found]
         hazard = awareness.awareness_hazard(advertising[unaware % n_firms], recommendations,
                                             c.wom_persuasion)
-        newly = unaware[self.rng.random(unaware.size, dtype=FLOAT) < hazard]
+        newly = unaware[self.draws.random(unaware.size, dtype=FLOAT) < hazard]
         customers = np.bincount(st.firm[st.firm >= 0], minlength=n_firms)
         people, firms = np.divmod(newly, n_firms)
         if people.size:
@@ -329,18 +334,18 @@ class MarketModel(mesa.Model):
         knows_a_firm = st.aware[:, 0].copy()
         for f in range(1, n_firms):
             knows_a_firm |= st.aware[:, f]
-        occasion = self.rng.random(st.n, dtype=FLOAT) < c.purchase_probability
+        occasion = self.draws.random(st.n, dtype=FLOAT) < c.purchase_probability
         shoppers = np.flatnonzero(occasion & self._present & knows_a_firm)
         current = st.firm[shoppers].astype(np.int64)
         has_firm = current >= 0
         stage_cur = np.zeros(shoppers.size, dtype=np.int8)
         stage_cur[has_firm] = self._stage(st.trust[shoppers[has_firm], current[has_firm]])
         habitual = (stage_cur >= trust.BEHAVIOURAL) & (
-            self.rng.random(shoppers.size, dtype=FLOAT) < c.habit_probability)
+            self.draws.random(shoppers.size, dtype=FLOAT) < c.habit_probability)
 
         list_price, points = self._lv["list_price"], self._lv["points_rate"]
         deciding = np.flatnonzero(~habitual)
-        gumbel = _gumbel(self.rng, (deciding.size, n_firms + 1))
+        gumbel = _gumbel(self.draws, (deciding.size, n_firms + 1))
         chosen, seen_chosen, would_anyway = self._decide(shoppers, current, stage_cur, habitual,
                                                          deciding, gumbel, promo_price, depth)
         bought = chosen != choice.OUTSIDE
@@ -365,7 +370,7 @@ class MarketModel(mesa.Model):
             st.need[new_rows], self.positions[new_firms], self._lv["personalisation"][new_firms],
             c.fit_weight)
         first_time = ~st.member[new_rows, new_firms] & (points[new_firms] > 0)
-        joins = first_time & (self.rng.random(new_rows.size, dtype=FLOAT)
+        joins = first_time & (self.draws.random(new_rows.size, dtype=FLOAT)
                               < c.programme_join_probability)
         st.member[new_rows[joins], new_firms[joins]] = True
         return buyers, firm_of, seen_price, on_deal
@@ -424,11 +429,11 @@ class MarketModel(mesa.Model):
         reference price, deal dependence, and leaving after a bad experience; accounts."""
         m = buyers.size
         draws = ExperienceDraws(
-            failure=self.rng.random((m, len(HOLES)), dtype=FLOAT),
-            complaint=self.rng.random((2, m), dtype=FLOAT),
+            failure=self.draws.random((m, len(HOLES)), dtype=FLOAT),
+            complaint=self.draws.random((2, m), dtype=FLOAT),
             noise=FLOAT(self.scenario.customers.value_noise)
-            * self.rng.standard_normal(m, dtype=FLOAT),
-            leave=self.rng.random(m, dtype=FLOAT))
+            * self.draws.standard_normal(m, dtype=FLOAT),
+            leave=self.draws.random(m, dtype=FLOAT))
         leave, cause, totals = self._live(buyers, firm_of, seen_price, promo_price, on_deal,
                                           draws)
         for k in np.unique(cause):
@@ -545,7 +550,7 @@ class MarketModel(mesa.Model):
         st, p = self.state, self.scenario.customers.exit_probability
         if p > 0:
             present = np.flatnonzero(self._present)
-            gone = present[self.rng.random(present.size, dtype=FLOAT) < p]
+            gone = present[self.draws.random(present.size, dtype=FLOAT) < p]
         else:
             gone = np.zeros(0, dtype=np.int64)
         had = st.firm[gone]
@@ -708,12 +713,14 @@ class MarketModel(mesa.Model):
         })
 
 
-def _gumbel(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """Standard Gumbel draws in single precision: ``-log(-log(u))`` with u in (0, 1)."""
-    u = rng.random(shape, dtype=FLOAT)
-    np.maximum(u, FLOAT(2.0**-25), out=u)  # keep u off 0, where -log(-log(u)) is -inf
+def _gumbel(rng: Draws, shape: tuple[int, ...]) -> np.ndarray:
+    """Standard Gumbel draws ``-log(-log(u))`` with u in (0, 1), computed in double
+    precision and rounded to single (as the compiled step: same numbers but for the last
+    bits of the two libraries' logarithms, which rounding almost always absorbs)."""
+    u = rng.random(shape, dtype=FLOAT).astype(np.float64)
+    np.maximum(u, 2.0**-25, out=u)  # keep u off 0, where -log(-log(u)) is -inf
     np.log(u, out=u)
     np.negative(u, out=u)
     np.log(u, out=u)
     np.negative(u, out=u)
-    return u
+    return u.astype(FLOAT)

@@ -1,9 +1,12 @@
 """Write the fixed-seed step-by-step series that tests/test_engine_regression.py replays.
 
-Written once from the engines *before* the whole step was compiled into one kernel
-(commit a27a163), so the test checks that optimisation changed no trajectory: same
-scenario, same seed, same series. Run ``python tests/make_trajectory.py`` again only
-when the model's behaviour is meant to change, and say so in the commit.
+First written from the numpy engine before the whole step was compiled into one kernel
+(commit a27a163); written again, from the numpy engine, when the customers' draws moved
+to the counter-based stream of ``sim.streams`` (a new random stream, checked against the
+original engine by the statistical test of ``tests/test_engine_regression.py``). The
+test checks that later optimisation changes no trajectory: same scenario, same seed,
+same series. Run ``python tests/make_trajectory.py`` again only when the model's
+behaviour or random stream is meant to change, and say so in the commit.
 """
 
 from __future__ import annotations

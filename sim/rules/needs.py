@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.streams import Draws
 
-def drift_needs(need: np.ndarray, sd: float, rng: np.random.Generator) -> np.ndarray:
+
+def drift_needs(need: np.ndarray, sd: float, rng: Draws) -> np.ndarray:
     """Move each need a normal step of s.d. ``sd`` on the circular need space [0, 1).
 
     Returns a new array; ``sd`` is in need-space units per step.

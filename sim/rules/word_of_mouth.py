@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.streams import Draws
+
 
 def speaking_probability(rating: np.ndarray, behavioural: np.ndarray, rate_satisfied: float,
                          rate_neutral: float, rate_dissatisfied: float,
@@ -30,7 +32,7 @@ def speaking_probability(rating: np.ndarray, behavioural: np.ndarray, rate_satis
 
 
 def spread(speakers: np.ndarray, indptr: np.ndarray, indices: np.ndarray, reach: float,
-           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+           rng: Draws) -> tuple[np.ndarray, np.ndarray]:
     """Each speaker tells each neighbour with probability ``min(1, reach / degree)``.
 
     The mean number told is ``reach`` for speakers with at least that many neighbours,
@@ -55,7 +57,7 @@ def spread(speakers: np.ndarray, indptr: np.ndarray, indices: np.ndarray, reach:
 
 
 def spread_well_mixed(speakers: np.ndarray, n_nodes: int, reach: float,
-                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                      rng: Draws) -> tuple[np.ndarray, np.ndarray]:
     """:func:`spread` on a complete graph of ``n_nodes`` that is not stored.
 
     Each speaker tells ``Binomial(n - 1, min(1, reach / (n - 1)))`` people — the number

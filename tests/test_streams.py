@@ -1,0 +1,115 @@
+"""The counter-based stream of the customers' draws (sim/streams.py).
+
+The two engines stay on one trajectory only if the numpy side and the compiled loops
+give the same numbers for the same positions, so that is checked draw type by draw
+type; the distributions are checked at fixed keys with stated tolerances.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim import streams
+from sim.model import MarketModel
+from sim.streams import CounterStream
+
+KEY = 0x2545F4914F6CDD1D
+
+
+def pair(key: int = KEY) -> tuple[CounterStream, np.ndarray]:
+    """A numpy-side stream and the state of an identical one for the compiled loops."""
+    return CounterStream(key), CounterStream(key).state
+
+
+def test_numpy_and_compiled_draws_give_the_same_numbers():
+    a, b = pair()
+    assert np.array_equal(a.random(1001, dtype=np.float32), streams.uniforms32(b, 1001))
+    assert np.array_equal(a.random((3, 7)), streams.uniforms64(b, 21).reshape(3, 7))
+    # 200,000 normals take the ziggurat's wedge path ~2,000 times and its tail ~50 times.
+    assert np.array_equal(a.standard_normal(200_000, dtype=np.float32),
+                          streams.normals32(b, 200_000))
+    assert np.array_equal(a.binomial(9_999, 5 / 9_999, size=5_000),
+                          streams.binomials(b, 9_999, 5 / 9_999, 5_000))
+    assert np.array_equal(a.integers(0, 37, size=5_000), streams.integers(b, 0, 37, 5_000))
+    assert a.used == int(b[1]) == 1001 + 21 + 200_000 + 5_000 + 5_000
+
+
+def streams_without_numba(monkeypatch):
+    """A separate copy of sim.streams imported as if numba were not installed."""
+    monkeypatch.setitem(sys.modules, "numba", None)
+    spec = importlib.util.spec_from_file_location("streams_plain", streams.__file__)
+    plain = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plain)
+    assert plain.numba is None
+    return plain
+
+
+def test_without_numba_the_stream_gives_the_same_numbers(monkeypatch):
+    plain = streams_without_numba(monkeypatch)
+    a, b = CounterStream(KEY), plain.CounterStream(KEY)
+    # 20,000 normals: ~200 through the ziggurat's rare path, here as plain Python.
+    assert np.array_equal(a.standard_normal(20_000, dtype=np.float32),
+                          b.standard_normal(20_000, dtype=np.float32))
+    assert np.array_equal(a.random(500, dtype=np.float32), b.random(500, dtype=np.float32))
+    assert np.array_equal(a.binomial(50, 0.1, size=500), b.binomial(50, 0.1, size=500))
+
+
+def test_a_number_depends_only_on_its_position():
+    whole = CounterStream(KEY).random(300, dtype=np.float32)
+    pieces = CounterStream(KEY)
+    parts = [pieces.random(n, dtype=np.float32) for n in (1, 99, 200)]
+    assert np.array_equal(whole, np.concatenate(parts))
+    other = CounterStream(KEY + 1).random(300, dtype=np.float32)
+    assert np.mean(whole == other) < 0.01
+
+
+def test_uniforms_are_uniform():
+    u = streams.uniforms32(CounterStream(KEY).state, 1_000_000)
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert stats.kstest(u.astype(float), "uniform").pvalue > 0.01
+    v = CounterStream(KEY).random(1_000_000)
+    assert stats.kstest(v, "uniform").pvalue > 0.01
+    # Consecutive draws are uncorrelated (|r| < 4 standard errors at n = 10^6).
+    assert abs(np.corrcoef(v[:-1], v[1:])[0, 1]) < 4 / np.sqrt(v.size)
+
+
+def test_normals_are_standard_normal_in_the_body_and_the_tails():
+    n = 4_000_000
+    z = streams.normals32(CounterStream(KEY).state, n).astype(float)
+    assert abs(z.mean()) < 4 / np.sqrt(n)
+    assert abs(z.std() - 1.0) < 4 * np.sqrt(0.5 / n)
+    assert stats.kstest(z[:1_000_000], "norm").pvalue > 0.01
+    for cut in (2.0, 3.0, 3.5, 4.0):  # 3.44 is where the ziggurat's tail begins
+        expected = 2 * stats.norm.sf(cut)
+        seen = np.mean(np.abs(z) > cut)
+        assert abs(seen - expected) < 4 * np.sqrt(expected / n), cut
+
+
+@pytest.mark.parametrize(("trials", "p"), [(9_999, 5 / 9_999), (40, 0.3), (12, 1.0)])
+def test_binomial_counts_have_the_binomial_mean_and_variance(trials, p):
+    k = CounterStream(KEY).binomial(trials, p, size=200_000)
+    assert k.min() >= 0 and k.max() <= trials
+    mean, var = trials * p, trials * p * (1 - p)
+    assert abs(k.mean() - mean) < 4 * np.sqrt(max(var, 1e-12) / k.size) + 1e-12
+    if var > 0:
+        assert abs(k.var() / var - 1) < 0.02
+
+
+def test_integers_cover_the_range_evenly():
+    k = CounterStream(KEY).integers(3, 13, size=100_000)
+    counts = np.bincount(k - 3, minlength=10)
+    assert k.min() == 3 and k.max() == 12
+    assert stats.chisquare(counts).pvalue > 0.01
+
+
+def test_the_model_keys_its_stream_from_the_seed(small):
+    a, b, c = (MarketModel(small, seed=s) for s in (5, 5, 6))
+    assert a.draws.key == b.draws.key != c.draws.key
+    for m in (a, b):
+        m.step()
+    assert a.draws.used == b.draws.used > 0
