@@ -41,12 +41,14 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _RETRY_SALT = np.uint64(0xD1B54A32D192ED03)
 _RETRY_SLOTS = np.uint64(64)
 _KEY, _USED = 0, 1
+#: Where the ziggurat's base strip ends and its tail begins (128 layers).
+_TAIL = 3.442619855899
 
 
-def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Marsaglia & Tsang's 128-layer tables for |z| from a signed 32-bit integer."""
     m1 = 2.0**31
-    dn = tn = 3.442619855899
+    dn = tn = _TAIL
     vn = 9.91256303526217e-3
     kn = np.zeros(128, np.int64)
     wn = np.zeros(128)
@@ -61,13 +63,13 @@ def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         tn = dn
         fn[i] = math.exp(-0.5 * dn * dn)
         wn[i] = dn / m1
-    return kn, wn, fn, 3.442619855899
+    return kn, wn, fn
 
 
-_KN, _WN, _FN, _TAIL = _ziggurat_tables()
+_KN, _WN, _FN = _ziggurat_tables()
 
 
-# ------------------------------------------------------------------ scalar parts
+# ---------------------------------------------- parts of a number (scalars or arrays)
 def _mix(z):
     """SplitMix64's finaliser (a bijection of 64-bit words)."""
     z = (z ^ (z >> np.uint64(30))) * _M1
@@ -86,7 +88,7 @@ def _retry_key(key):
 def _signed(word):
     """The low 32 bits of a word as a signed integer (sign and magnitude of a normal)."""
     low = np.int64(word & np.uint64(0xFFFFFFFF))
-    return low - np.int64(1 << 32) if low >= np.int64(1 << 31) else low
+    return low - ((low >> np.int64(31)) << np.int64(32))
 
 
 def _layer(word):
@@ -95,6 +97,10 @@ def _layer(word):
 
 def _wedge_uniform(word):
     return np.float64(word >> np.uint64(39)) * 2.0**-25
+
+
+def _uniform24(word):
+    return np.float32(word >> np.uint64(40)) * np.float32(2.0**-24)
 
 
 def _uniform53(word):
@@ -134,9 +140,8 @@ def uniforms32(state, n):
     """``n`` float32 uniforms in [0, 1) from stream ``state`` (key, words used); advances it."""
     out = np.empty(n, np.float32)
     key, used = state[_KEY], state[_USED]
-    scale = np.float32(2.0**-24)
     for k in range(n):
-        out[k] = np.float32(_word(key, used + np.uint64(k)) >> np.uint64(40)) * scale
+        out[k] = _uniform24(_word(key, used + np.uint64(k)))
     state[_USED] = used + np.uint64(n)
     return out
 
@@ -200,11 +205,22 @@ def integers(state, low, high, n):
     return out
 
 
+# The numpy side applies the parts above to whole arrays of words, as plain Python
+# (bound here, before the compiled loops get their compiled versions under these names).
+_mix_np, _signed_np, _layer_np, _uniform24_np, _uniform53_np, _wedge_uniform_np = (
+    _mix, _signed, _layer, _uniform24, _uniform53, _wedge_uniform)
+
+
+def _words(key: np.uint64, positions: np.ndarray) -> np.ndarray:
+    """:func:`_word` for an array of positions."""
+    return _mix_np(key + positions * GOLDEN)
+
+
 if numba is not None:
     _inline = numba.njit(inline="always")
-    _mix, _word, _retry_key, _signed, _layer, _wedge_uniform, _uniform53 = (
+    _mix, _word, _retry_key, _signed, _layer, _wedge_uniform, _uniform24, _uniform53 = (
         _inline(f) for f in (_mix, _word, _retry_key, _signed, _layer, _wedge_uniform,
-                             _uniform53))
+                             _uniform24, _uniform53))
     _jit = numba.njit(cache=True, error_model="numpy")
     _normal_slow = _jit(_normal_slow)
     uniforms32, uniforms64, normals32, binomials, integers = (
@@ -212,26 +228,6 @@ if numba is not None:
 
 
 # ------------------------------------------------------------------ the numpy side
-def _words(key: np.uint64, positions: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        z = key + positions * GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
-
-
-def _signed_np(words: np.ndarray) -> np.ndarray:
-    return (words & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32).astype(np.int64)
-
-
-def _layer_np(words: np.ndarray) -> np.ndarray:
-    return ((words >> np.uint64(32)) & np.uint64(127)).astype(np.int64)
-
-
-def _uniform53_np(words: np.ndarray) -> np.ndarray:
-    return (words >> np.uint64(11)).astype(np.float64) * 2.0**-53
-
-
 class CounterStream:
     """A counter-based stream with the methods of ``numpy.random.Generator`` that the
     customer rules use (``random``, ``standard_normal``, ``binomial``, ``integers``).
@@ -267,7 +263,7 @@ class CounterStream:
         n = int(np.prod(shape))
         words = self._take(n)
         if np.dtype(dtype) == np.float32:
-            values = (words >> np.uint64(40)).astype(np.float32) * np.float32(2.0**-24)
+            values = _uniform24_np(words)
         elif np.dtype(dtype) == np.float64:
             values = _uniform53_np(words)
         else:
@@ -362,7 +358,3 @@ def _tail_np(retry: np.uint64, slot: np.uint64, used: np.uint64, hz: np.int64) -
         yt = -math.log1p(-b)
         if yt + yt >= xt * xt:
             return _TAIL + xt if hz > 0 else -_TAIL - xt
-
-
-def _wedge_uniform_np(words: np.ndarray) -> np.ndarray:
-    return (words >> np.uint64(39)).astype(np.float64) * 2.0**-25
