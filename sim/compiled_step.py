@@ -24,7 +24,6 @@ they are per firm, not per customer.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -32,7 +31,7 @@ import numpy as np
 from sim.kernels import JIT_OPTIONS, experience_kernel, numba, shop_kernel
 from sim.metrics import CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_TOTALS
 from sim.scenario import CHURN_CAUSES, LEVER_NAMES, Scenario
-from sim.streams import binomials, integers, normals32, uniforms32, uniforms64
+from sim.streams import binomials, gumbels32, integers, normals32, uniforms32, uniforms64
 
 _PURCHASES = len(PURCHASE_TOTALS)
 _DEAL, _DEADWEIGHT, _NEW, _CHURNED, _SATISFIED, _EXITS, _ACQUISITION = (
@@ -361,16 +360,6 @@ def _shift_expectations(keys, aware, expectation, heard_good, heard_bad, p):
         heard_bad[key] = 0.0
 
 
-def _gumbel(stream, rows, columns):
-    """Standard Gumbel draws, computed in double precision and rounded to single, as
-    ``sim.model._gumbel``."""
-    g = uniforms32(stream, rows * columns)
-    floor = np.float32(2.0**-25)
-    for k in range(g.size):
-        g[k] = -math.log(-math.log(max(g[k], floor)))
-    return g.reshape((rows, columns))
-
-
 def _shoppers(stream, present, firm, aware, trust, thresholds, p):
     """Who shops this step (an occasion, in the market, knowing a firm), each shopper's
     firm and trust stage with it, and who rebuys by habit; as ``MarketModel._shop``.
@@ -418,7 +407,7 @@ def _shop(stream, present, firm, tenure, need, fit_at_join, basket, price_sensit
     n_firms = aware.shape[1]
     shoppers, current, stage_current, habitual, gumbel_row, deciding = _shoppers(
         stream, present, firm, aware, trust, thresholds, p)
-    gumbel = _gumbel(stream, deciding, n_firms + 1)
+    gumbel = gumbels32(stream, deciding * (n_firms + 1)).reshape((deciding, n_firms + 1))
     chosen, seen_price, would_anyway = shop_kernel(
         shoppers, current, stage_current, habitual, gumbel_row, gumbel, expectation, trust,
         aware, member, reference_price, price_sensitivity, deal_dependence, promo_price,
@@ -622,8 +611,8 @@ def _customer_step(stream, step, arrivals_from, arrivals, presence, present, fir
 
 if numba is not None:
     _jit = numba.njit(**JIT_OPTIONS)
-    _stage, _fit, _first_expectation, _churn, _gumbel = (
-        _jit(f) for f in (_stage, _fit, _first_expectation, _churn, _gumbel))
+    _stage, _fit, _first_expectation, _churn = (
+        _jit(f) for f in (_stage, _fit, _first_expectation, _churn))
     (_arrive, _drift_needs, _fade_trust, _speak, _spread, _hear, _become_aware,
      _shift_expectations, _shoppers, _buy, _shop, _experience, _leave_and_count) = (
         _jit(f) for f in (_arrive, _drift_needs, _fade_trust, _speak, _spread, _hear,

@@ -48,7 +48,7 @@ from sim.state import (
     initial_state,
     lifecycle,
 )
-from sim.streams import CounterStream, Draws
+from sim.streams import CounterStream
 
 SeedLike = int | np.random.SeedSequence | None
 
@@ -345,7 +345,7 @@ class MarketModel(mesa.Model):
 
         list_price, points = self._lv["list_price"], self._lv["points_rate"]
         deciding = np.flatnonzero(~habitual)
-        gumbel = _gumbel(self.draws, (deciding.size, n_firms + 1))
+        gumbel = self.draws.standard_gumbel((deciding.size, n_firms + 1))
         chosen, seen_chosen, would_anyway = self._decide(shoppers, current, stage_cur, habitual,
                                                          deciding, gumbel, promo_price, depth)
         bought = chosen != choice.OUTSIDE
@@ -711,16 +711,3 @@ class MarketModel(mesa.Model):
             "deal_dependence": st.deal_dependence,
             "need": st.need,
         })
-
-
-def _gumbel(rng: Draws, shape: tuple[int, ...]) -> np.ndarray:
-    """Standard Gumbel draws ``-log(-log(u))`` with u in (0, 1), computed in double
-    precision and rounded to single (as the compiled step: same numbers but for the last
-    bits of the two libraries' logarithms, which rounding almost always absorbs)."""
-    u = rng.random(shape, dtype=FLOAT).astype(np.float64)
-    np.maximum(u, 2.0**-25, out=u)  # keep u off 0, where -log(-log(u)) is -inf
-    np.log(u, out=u)
-    np.negative(u, out=u)
-    np.log(u, out=u)
-    np.negative(u, out=u)
-    return u.astype(FLOAT)

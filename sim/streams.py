@@ -17,7 +17,11 @@ Transforms, identical in both implementations:
   sign/magnitude taken from independent bits of one word (Doornik 2005); the rare
   rejections continue on a second stream keyed from the first, at slots ``64 c + j``;
 * binomial: inversion from one uniform (the counts drawn here have small means);
-* integers: ``low + floor(u * (high - low))`` from a 53-bit uniform.
+* integers: ``low + floor(u * (high - low))`` from a 53-bit uniform;
+* Gumbel: ``-log(-log(u))`` from a float32 uniform, in double precision and then cast,
+  with a logarithm written out here (:func:`_log_reduced`) so that both sides compute
+  it with the same operations — libm's ``log`` and numpy's differ in last bits, and
+  numba's ``log`` of a float32 is ``logf``.
 
 A stream's key comes from ``model.rng`` (one draw when the model is built), so the
 scenario's seed still determines everything.
@@ -107,6 +111,28 @@ def _uniform53(word):
     return np.float64(word >> np.uint64(11)) * 2.0**-53
 
 
+#: Smallest uniform the Gumbel transform takes (keeps -log(-log(u)) finite).
+_GUMBEL_FLOOR = 2.0**-25
+_LN2 = math.log(2.0)
+_SQRT_HALF = math.sqrt(0.5)
+_MANTISSA = np.uint64((1 << 52) - 1)
+_HALF_EXPONENT = np.uint64(1022 << 52)  # with a mantissa: a number in [0.5, 1)
+_ATANH_SERIES = tuple(1.0 / k for k in range(3, 17, 2))
+
+
+def _log_reduced(m, e):
+    """``log(m * 2**e)`` for ``m`` in [sqrt(1/2), sqrt(2)): ``e log 2 + 2 atanh(s)``
+    with ``s = (m - 1) / (m + 1)`` (|s| < 0.172) by its series to ``s**15``; relative
+    error below 1e-13 (``tests/test_streams.py``). Written as plain arithmetic so the
+    compiled loop and numpy take the same steps and get the same bits."""
+    c3, c5, c7, c9, c11, c13, c15 = _ATANH_SERIES
+    f = m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    series = 1.0 + z * (c3 + z * (c5 + z * (c7 + z * (c9 + z * (c11 + z * (c13 + z * c15))))))
+    return e * _LN2 + 2.0 * s * series
+
+
 def _normal_slow(key, position, word):
     """The ziggurat's rare path for the normal at ``position`` whose first word failed
     the quick test: wedge or tail test on that word, then fresh words from the retry
@@ -173,6 +199,37 @@ def normals32(state, n):
     return out
 
 
+def _log_in_place(x, e):
+    """Natural logarithm of every element of ``x`` (positive, normal numbers), in place;
+    ``e`` is scratch space of the same size."""
+    bits = x.view(np.uint64)
+    for k in range(x.size):  # x = m * 2**e with m in [0.5, 1), read from the bits
+        b = bits[k]
+        e[k] = np.float64(np.int64(b >> np.uint64(52)) - 1022)
+        bits[k] = (b & _MANTISSA) | _HALF_EXPONENT
+    for k in range(x.size):
+        small = x[k] < _SQRT_HALF
+        x[k] = _log_reduced(x[k] * 2.0 if small else x[k], e[k] - 1.0 if small else e[k])
+
+
+def gumbels32(state, n):
+    """``n`` float32 standard Gumbel draws ``-log(-log(u))``; advances the stream by ``n``
+    words."""
+    u = uniforms32(state, n)
+    x = np.empty(n)
+    e = np.empty(n)
+    for k in range(n):
+        x[k] = max(np.float64(u[k]), _GUMBEL_FLOOR)
+    _log_in_place(x, e)
+    for k in range(n):
+        x[k] = -x[k]
+    _log_in_place(x, e)
+    out = np.empty(n, np.float32)
+    for k in range(n):
+        out[k] = np.float32(-x[k])
+    return out
+
+
 def binomials(state, trials, p, n):
     """``n`` Binomial(trials, p) counts by inversion of one uniform each."""
     out = np.empty(n, np.int64)
@@ -207,8 +264,9 @@ def integers(state, low, high, n):
 
 # The numpy side applies the parts above to whole arrays of words, as plain Python
 # (bound here, before the compiled loops get their compiled versions under these names).
-_mix_np, _signed_np, _layer_np, _uniform24_np, _uniform53_np, _wedge_uniform_np = (
-    _mix, _signed, _layer, _uniform24, _uniform53, _wedge_uniform)
+(_mix_np, _signed_np, _layer_np, _uniform24_np, _uniform53_np, _wedge_uniform_np,
+ _log_reduced_np) = (_mix, _signed, _layer, _uniform24, _uniform53, _wedge_uniform,
+                     _log_reduced)
 
 
 def _words(key: np.uint64, positions: np.ndarray) -> np.ndarray:
@@ -218,19 +276,21 @@ def _words(key: np.uint64, positions: np.ndarray) -> np.ndarray:
 
 if numba is not None:
     _inline = numba.njit(inline="always")
-    _mix, _word, _retry_key, _signed, _layer, _wedge_uniform, _uniform24, _uniform53 = (
-        _inline(f) for f in (_mix, _word, _retry_key, _signed, _layer, _wedge_uniform,
-                             _uniform24, _uniform53))
+    (_mix, _word, _retry_key, _signed, _layer, _wedge_uniform, _uniform24, _uniform53,
+     _log_reduced) = (_inline(f) for f in (_mix, _word, _retry_key, _signed, _layer,
+                                           _wedge_uniform, _uniform24, _uniform53,
+                                           _log_reduced))
     _jit = numba.njit(cache=True, error_model="numpy")
-    _normal_slow = _jit(_normal_slow)
-    uniforms32, uniforms64, normals32, binomials, integers = (
-        _jit(f) for f in (uniforms32, uniforms64, normals32, binomials, integers))
+    _normal_slow, _log_in_place = _jit(_normal_slow), _jit(_log_in_place)
+    uniforms32, uniforms64, normals32, gumbels32, binomials, integers = (
+        _jit(f) for f in (uniforms32, uniforms64, normals32, gumbels32, binomials, integers))
 
 
 # ------------------------------------------------------------------ the numpy side
 class CounterStream:
     """A counter-based stream with the methods of ``numpy.random.Generator`` that the
-    customer rules use (``random``, ``standard_normal``, ``binomial``, ``integers``).
+    customer rules use (``random``, ``standard_normal``, ``binomial``, ``integers``) and
+    ``standard_gumbel`` (float32 draws).
 
     ``state`` (uint64 ``[key, words used]``) is shared with the compiled step, which
     draws from the same stream through the loop functions of this module; both give the
@@ -285,6 +345,12 @@ class CounterStream:
                                            words[slow])
         return values.astype(dtype).reshape(shape)
 
+    def standard_gumbel(self, size: int | tuple[int, ...]) -> np.ndarray:
+        """Float32 standard Gumbel draws ``-log(-log(u))``, one float32 uniform each
+        (the same steps as :func:`gumbels32`)."""
+        u = self.random(size, dtype=np.float32).astype(np.float64)
+        return (-_log_np(-_log_np(np.maximum(u, _GUMBEL_FLOOR)))).astype(np.float32)
+
     def binomial(self, n: int, p: float, size: int) -> np.ndarray:
         """Binomial(n, p) counts by inversion (the same steps as :func:`binomials`)."""
         u = self.random(size)
@@ -312,6 +378,15 @@ class CounterStream:
 
 #: What the customer rules draw from: numpy's Generator or a counter-based stream.
 Draws = np.random.Generator | CounterStream
+
+
+def _log_np(x: np.ndarray) -> np.ndarray:
+    """:func:`_log_in_place` over a float64 array (positive, normal numbers)."""
+    bits = np.ascontiguousarray(x, dtype=np.float64).view(np.uint64)
+    e = ((bits >> np.uint64(52)).astype(np.int64) - 1022).astype(np.float64)
+    m = ((bits & _MANTISSA) | _HALF_EXPONENT).view(np.float64)
+    small = m < _SQRT_HALF
+    return _log_reduced_np(np.where(small, m * 2.0, m), np.where(small, e - 1.0, e))
 
 
 def _normal_slow_np(key: np.uint64, positions: np.ndarray, words: np.ndarray) -> np.ndarray:

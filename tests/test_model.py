@@ -179,15 +179,6 @@ def test_no_rule_mentions_a_strategy_by_name():
         assert not names.search(code), f"{path.name} mentions a strategy by name"
 
 
-def test_single_precision_gumbel_draws_are_standard_gumbel():
-    from sim.model import _gumbel
-
-    g = _gumbel(np.random.default_rng(0), (2_000_000,))
-    assert np.isfinite(g).all()
-    assert g.mean() == pytest.approx(np.euler_gamma, abs=0.005)
-    assert g.var() == pytest.approx(np.pi**2 / 6, rel=0.01)
-
-
 def test_exits_are_counted_per_firm_and_leave_no_customer_behind(small):
     leaving = small.with_overrides({"customers.exit_probability": 0.05})
     model = _run(leaving, seed=3, steps=40)

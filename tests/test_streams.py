@@ -36,7 +36,9 @@ def test_numpy_and_compiled_draws_give_the_same_numbers():
     assert np.array_equal(a.binomial(9_999, 5 / 9_999, size=5_000),
                           streams.binomials(b, 9_999, 5 / 9_999, 5_000))
     assert np.array_equal(a.integers(0, 37, size=5_000), streams.integers(b, 0, 37, 5_000))
-    assert a.used == int(b[1]) == 1001 + 21 + 200_000 + 5_000 + 5_000
+    assert np.array_equal(a.standard_gumbel((100_000, 3)),
+                          streams.gumbels32(b, 300_000).reshape(100_000, 3))
+    assert a.used == int(b[1]) == 1001 + 21 + 200_000 + 5_000 + 5_000 + 300_000
 
 
 def streams_without_numba(monkeypatch):
@@ -57,6 +59,7 @@ def test_without_numba_the_stream_gives_the_same_numbers(monkeypatch):
                           b.standard_normal(20_000, dtype=np.float32))
     assert np.array_equal(a.random(500, dtype=np.float32), b.random(500, dtype=np.float32))
     assert np.array_equal(a.binomial(50, 0.1, size=500), b.binomial(50, 0.1, size=500))
+    assert np.array_equal(a.standard_gumbel(500), b.standard_gumbel(500))
 
 
 def test_a_number_depends_only_on_its_position():
@@ -98,6 +101,30 @@ def test_binomial_counts_have_the_binomial_mean_and_variance(trials, p):
     assert abs(k.mean() - mean) < 4 * np.sqrt(max(var, 1e-12) / k.size) + 1e-12
     if var > 0:
         assert abs(k.var() / var - 1) < 0.02
+
+
+def test_the_streams_logarithm_is_accurate_over_the_range_the_gumbel_draws_use():
+    # Inner logarithm: uniforms from 2**-25 up; outer: -log(u) from ~6e-8 to ~17.3. Both
+    # sides take the same steps, so the compiled loop must give the same bits.
+    x = np.concatenate([2.0 ** -np.linspace(0, 25, 100_001), np.linspace(5e-8, 20, 100_001)])
+    exact = np.log(x)
+    ours = streams._log_np(x)
+    scale = np.maximum(np.abs(exact), 1e-300)
+    assert np.max(np.abs(ours - exact) / scale) < 1e-13
+    compiled = x.copy()
+    streams._log_in_place(compiled, np.empty_like(x))
+    assert np.array_equal(compiled, ours)
+
+
+def test_gumbel_draws_are_standard_gumbel():
+    n = 2_000_000
+    g = CounterStream(KEY).standard_gumbel(n).astype(float)
+    assert g.dtype == float and np.isfinite(g).all()
+    assert abs(g.mean() - np.euler_gamma) < 4 * np.sqrt(np.pi**2 / 6 / n)
+    assert g.var() == pytest.approx(np.pi**2 / 6, rel=0.01)
+    assert stats.kstest(g[:1_000_000], "gumbel_r").pvalue > 0.01
+    # The far right tail (u near 1): P(g > 12) = 1 - exp(-exp(-12)) ~ 6.1e-6.
+    assert abs(np.mean(g > 12) - 6.144e-6) < 4 * np.sqrt(6.144e-6 / n)
 
 
 def test_integers_cover_the_range_evenly():
