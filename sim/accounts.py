@@ -1,10 +1,12 @@
 """A step's per-firm metrics, from the customers' flows and the end-of-step tally.
 
-:func:`firm_values` is written as plain loops over firms so that the same source runs
+:func:`_book_firms` is written as plain loops over firms so that the same source runs
 as Python (the numpy engine: a few firms, a few dozen numbers each) and compiles with
 numba (the compiled engine, where numpy's per-call overhead on arrays of a few elements
-would cost more than the arithmetic). Profit and its running totals are the firms' own
-business (:meth:`sim.firm.Firm.book`).
+would cost more than the arithmetic). It fills the model's firm table (one row per
+firm, one column per :data:`sim.metrics.FIRM_METRICS` name) in place, profit and its
+running totals included; :meth:`sim.firm.Firm.book` books one firm from a dict by the
+same definition of profit (:data:`PROFIT_COSTS`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from sim.metrics import CUSTOMER_FLOWS, FIRM_METRICS
 from sim.rules.trust import STAGE_NAMES
 
 _ROW = {name: i for i, name in enumerate(FIRM_METRICS)}
-_N_METRICS = len(_ROW)
 _FLOW = {name: i for i, name in enumerate(CUSTOMER_FLOWS)}
 #: Flows that are firm metrics as they stand, and where each goes.
 _FLOWS_KEPT = np.array([i for i, name in enumerate(CUSTOMER_FLOWS) if name in _ROW])
@@ -30,14 +31,23 @@ _STAGE_ROWS = np.array([_ROW[f"stage_{name}"] for name in STAGE_NAMES])
 _SATISFIED, _CHURNED, _RATINGS, _PURCHASES = (_FLOW[name] for name in (
     "satisfied_churners", "churned", "rating_sum", "purchases"))
 
+#: What profit takes from revenue.
+PROFIT_COSTS = ("cost_of_goods", "points_cost", "acquisition_cost", "service_cost",
+                "serving_cost", "recovery_cost")
+_COST_COLUMNS = np.array([_ROW[name] for name in PROFIT_COSTS])
+_REVENUE, _PROFIT, _CUMULATIVE, _NPV = (_ROW[name] for name in (
+    "revenue", "profit", "cumulative_profit", "npv"))
+
 
 def _mean(total, count):
     return total / count if count > 0 else np.nan
 
 
-def _firm_values(flows, stocks, invest_per_customer, promo_price, depth, switches):
-    """(len(FIRM_METRICS), F) values of this step's firm metrics, profit and its running
-    totals left at zero.
+def _book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, switches,
+                discount_factor):
+    """Write this step's metrics into ``table`` ((F, len(FIRM_METRICS)), in place): the
+    flows and stocks, the means, profit, and the running totals (cumulative profit and
+    NPV, grown from the values the table holds).
 
     Parameters
     ----------
@@ -47,35 +57,41 @@ def _firm_values(flows, stocks, invest_per_customer, promo_price, depth, switche
     invest_per_customer : (F,) training, service and personalisation spend per customer.
     promo_price, depth : (F,) the price charged and the promotion depth in force.
     switches : (F,) strategy switches so far.
+    discount_factor : this step's profit's weight in the NPV.
     """
     n_firms = flows.shape[1]
-    values = np.zeros((_N_METRICS, n_firms))
     for f in range(n_firms):
+        row = table[f]
         for k in range(_FLOWS_KEPT.size):
-            values[_FLOW_TARGET[k], f] = flows[_FLOWS_KEPT[k], f]
+            row[_FLOW_TARGET[k]] = flows[_FLOWS_KEPT[k], f]
         active = stocks[0, f]
-        values[_ACTIVE, f] = active
+        row[_ACTIVE] = active
         for s in range(_STAGE_ROWS.size):
-            values[_STAGE_ROWS[s], f] = stocks[1 + s, f]
-        values[_MEAN_TRUST, f] = _mean(stocks[5, f], active)
-        values[_MEAN_DEPENDENCE, f] = _mean(stocks[6, f], active)
-        values[_MEAN_REFERENCE, f] = _mean(stocks[7, f], active)
-        values[_AWARE, f] = stocks[8, f]
-        values[_MEMBERS, f] = stocks[9, f]
-        values[_SHARE, f] = _mean(flows[_SATISFIED, f], flows[_CHURNED, f])
-        values[_SATISFACTION, f] = _mean(flows[_RATINGS, f], flows[_PURCHASES, f])
-        values[_SERVICE_COST, f] = np.float64(invest_per_customer[f]) * active
-        values[_PRICE, f] = promo_price[f]
-        values[_DEPTH, f] = depth[f]
-        values[_SWITCHES, f] = switches[f]
-    return values
+            row[_STAGE_ROWS[s]] = stocks[1 + s, f]
+        row[_MEAN_TRUST] = _mean(stocks[5, f], active)
+        row[_MEAN_DEPENDENCE] = _mean(stocks[6, f], active)
+        row[_MEAN_REFERENCE] = _mean(stocks[7, f], active)
+        row[_AWARE] = stocks[8, f]
+        row[_MEMBERS] = stocks[9, f]
+        row[_SHARE] = _mean(flows[_SATISFIED, f], flows[_CHURNED, f])
+        row[_SATISFACTION] = _mean(flows[_RATINGS, f], flows[_PURCHASES, f])
+        row[_SERVICE_COST] = np.float64(invest_per_customer[f]) * active
+        row[_PRICE] = promo_price[f]
+        row[_DEPTH] = depth[f]
+        row[_SWITCHES] = switches[f]
+        profit = row[_REVENUE]
+        for k in range(_COST_COLUMNS.size):
+            profit -= row[_COST_COLUMNS[k]]
+        row[_PROFIT] = profit
+        row[_CUMULATIVE] += profit
+        row[_NPV] += profit * discount_factor
 
 
 #: The function as Python, for the numpy engine.
-firm_values_python = _firm_values
+book_firms_python = _book_firms
 if numba is not None:
     _mean = numba.njit(**JIT_OPTIONS)(_mean)
     #: The same function compiled, for the numba engine.
-    firm_values_compiled = numba.njit(**JIT_OPTIONS)(_firm_values)
+    book_firms_compiled = numba.njit(**JIT_OPTIONS)(_book_firms)
 else:
-    firm_values_compiled = None
+    book_firms_compiled = None

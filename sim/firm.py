@@ -9,11 +9,13 @@ Both are just lever settings; a firm keeps full accounts either way.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
+from sim.accounts import PROFIT_COSTS
 from sim.adaptation import choose_strategy, move_toward, review_score
 from sim.metrics import FIRM_METRICS
 from sim.rules.pricing import promotion_active
@@ -31,7 +33,9 @@ class Firm(mesa.Agent):
     index : position of the firm in the customer arrays' firm axis.
     spec : the scenario's description of the firm.
     levers : the lever values in force (they may move during a run).
-    metrics : this step's values of every :data:`sim.metrics.FIRM_METRICS` name.
+    values : this step's metric values in the order of :data:`sim.metrics.FIRM_METRICS`
+        (a float array; the market model keeps every firm's as a row of one table).
+    metrics : the same values by name (a live read-only view of ``values``).
     """
 
     def __init__(self, model: MarketModel, index: int, spec: FirmSpec):
@@ -42,14 +46,27 @@ class Firm(mesa.Agent):
         self.strategy = spec.strategy
         self.levers: Levers = spec.levers
         self.discount_depth = spec.levers.discount_depth
-        self.cumulative_profit = 0.0
-        self.npv = 0.0
-        self.metrics: dict[str, float] = dict.fromkeys(FIRM_METRICS, 0.0)
+        self.values = np.zeros(len(FIRM_METRICS))
         self.current_strategy = spec.strategy
         self.strategy_switches = 0
         self.estimates: dict[str, float] = {}
         self._target: Levers = spec.levers
         self._history: list[tuple[float, float, float]] = []  # profit, churned, active
+
+    @property
+    def metrics(self) -> MetricValues:
+        """This step's value of every :data:`sim.metrics.FIRM_METRICS` name."""
+        return MetricValues(self.values)
+
+    @property
+    def cumulative_profit(self) -> float:
+        """Profit summed since step 1."""
+        return float(self.values[_CUMULATIVE])
+
+    @property
+    def npv(self) -> float:
+        """Profit discounted to step 0 and summed since step 1."""
+        return float(self.values[_NPV])
 
     def set_lever(self, name: str, value: float) -> None:
         """Change one lever (validated by the Levers record's own rules)."""
@@ -81,16 +98,16 @@ class Firm(mesa.Agent):
         on = promotion_active(step, lv.discount_period, lv.discount_duration)
         return self.discount_depth if on else 0.0
 
-    def book(self, flows: dict[str, float], discount_factor: float) -> None:
-        """Record this step's flows and update profit, cumulative profit and NPV."""
-        costs = ("cost_of_goods", "points_cost", "acquisition_cost", "service_cost",
-                 "serving_cost", "recovery_cost")
-        profit = flows["revenue"] - sum(flows[c] for c in costs)
-        self.cumulative_profit += profit
-        self.npv += profit * discount_factor
-        self.metrics.update(flows)
-        self.metrics.update(profit=profit, cumulative_profit=self.cumulative_profit,
-                            npv=self.npv)
+    def book(self, flows: Mapping[str, float], discount_factor: float) -> None:
+        """Record this step's flows (every metric but profit and its running totals) and
+        update profit, cumulative profit and NPV. The market model books all firms at
+        once by the same rules (:mod:`sim.accounts`)."""
+        for name, value in flows.items():
+            self.values[_COLUMN[name]] = value
+        profit = flows["revenue"] - sum(flows[c] for c in PROFIT_COSTS)
+        self.values[_PROFIT] = profit
+        self.values[_CUMULATIVE] += profit
+        self.values[_NPV] += profit * discount_factor
 
     def move_levers(self) -> None:
         """Move the levers a step toward the chosen strategy's (``adaptive.lever_speed``).
@@ -114,8 +131,8 @@ class Firm(mesa.Agent):
         adaptive = self.spec.adaptive
         if adaptive is None:
             return
-        m = self.metrics
-        self._history.append((m["profit"], m["churned"], m["active_customers"]))
+        self._history.append((self.values[_PROFIT], self.values[_CHURNED],
+                              self.values[_ACTIVE]))
         if step % adaptive.review_every:
             return
         recent = np.array(self._history[-adaptive.window:])
@@ -130,4 +147,31 @@ class Firm(mesa.Agent):
 
     def step(self) -> None:
         """Firms act through the model's ordered phases; a plain step does nothing."""
+
+
+_COLUMN = {name: k for k, name in enumerate(FIRM_METRICS)}
+_PROFIT, _CUMULATIVE, _NPV, _CHURNED, _ACTIVE = (_COLUMN[name] for name in (
+    "profit", "cumulative_profit", "npv", "churned", "active_customers"))
+
+
+class MetricValues(Mapping[str, float]):
+    """A firm's metric values by name: a read-only view of its value array, in the order
+    of :data:`sim.metrics.FIRM_METRICS`."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: np.ndarray):
+        self._values = values
+
+    def __getitem__(self, name: str) -> float:
+        return float(self._values[_COLUMN[name]])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FIRM_METRICS)
+
+    def __len__(self) -> int:
+        return len(FIRM_METRICS)
+
+    def __repr__(self) -> str:
+        return f"MetricValues({dict(self)!r})"
 

@@ -109,6 +109,11 @@ class MarketModel(mesa.Model):
 
         self.graph: Graph = build_graph(scenario, seed=int(self.rng.integers(2**31 - 1)))
         self.firms = [Firm(self, i, spec) for i, spec in enumerate(scenario.firms)]
+        #: This step's firm metrics: row ``f`` is ``firms[f].values`` (columns
+        #: :data:`sim.metrics.FIRM_METRICS`), booked for all firms at once.
+        self.firm_table = np.zeros((len(self.firms), len(FIRM_METRICS)))
+        for f in self.firms:
+            f.values = self.firm_table[f.index]
         self.state: CustomerState = initial_state(scenario, self.rng)
         #: The customers' random numbers (both engines): a counter-based stream keyed
         #: from ``rng`` (:mod:`sim.streams`).
@@ -572,13 +577,11 @@ class MarketModel(mesa.Model):
         lapsed customers.
         """
         stocks, by_presence, lapsed = tally
-        compute = (accounts.firm_values_compiled if self.engine == "numba"
-                   else accounts.firm_values_python)
-        values = compute(flows, stocks, self._invest_per_customer, promo_price, depth,
-                         np.array([f.strategy_switches for f in self.firms], float))
-        discount_factor = self.step_discount ** self.steps
-        for f, firm_values in zip(self.firms, values.T.tolist(), strict=True):
-            f.book(dict(zip(FIRM_METRICS, firm_values, strict=True)), discount_factor)
+        book = (accounts.book_firms_compiled if self.engine == "numba"
+                else accounts.book_firms_python)
+        book(self.firm_table, flows, stocks, self._invest_per_customer, promo_price, depth,
+             np.array([f.strategy_switches for f in self.firms], float),
+             self.step_discount ** self.steps)
         counts = stocks[0]
         active = int(counts.sum())
         new = int(stocks[1].sum())
