@@ -234,13 +234,16 @@ class MarketModel(mesa.Model):
             f.move_levers()
         self._refresh_levers()
         response = self.scenario.market.price_response
-        depths_before = [f.discount_depth for f in self.firms]
-        for f in self.firms:
-            rivals = [d for i, d in enumerate(depths_before) if i != f.index]
-            f.respond_to_rivals(rivals, response)
-        depth = np.array([f.promotion_depth(self.steps) for f in self.firms])
-        promo_price = (self._lv["list_price"] * (1.0 - depth)).astype(FLOAT)
-        return promo_price, depth
+        if response > 0:
+            depths_before = [f.discount_depth for f in self.firms]
+            for f in self.firms:
+                rivals = [d for i, d in enumerate(depths_before) if i != f.index]
+                f.respond_to_rivals(rivals, response)
+        # Per firm in plain floats: numpy's per-call cost on two-element arrays is larger
+        # than the arithmetic (same double-precision products, then rounded to single).
+        depths = [f.promotion_depth(self.steps) for f in self.firms]
+        prices = [price * (1.0 - d) for price, d in zip(self._list_prices, depths, strict=True)]
+        return np.array(prices, dtype=FLOAT), np.array(depths)
 
     def _drift_needs(self) -> None:
         st = self.state
@@ -633,6 +636,7 @@ class MarketModel(mesa.Model):
         self._lever_matrix = np.array([[getattr(lv, name) for lv in levers]
                                        for name in LEVER_NAMES], dtype=FLOAT)
         self._lv = dict(zip(LEVER_NAMES, self._lever_matrix, strict=True))
+        self._list_prices = self._lv["list_price"].tolist()
         self._failure_p = self._failure_probabilities()
         mkt = self.scenario.market
         self._invest_per_customer = (mkt.training_cost * self._lv["training"]
