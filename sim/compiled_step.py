@@ -302,7 +302,8 @@ def _hear(owner, listener, speaker_firm, speaker_good, present, trust, threshold
     """Add up the messages heard per (customer, firm) pair, flat key ``customer * F +
     firm``: positive ones in ``heard_good``, negative ones in ``heard_bad`` weighted by
     belief (behavioural trusters of the firm discount hearsay). Returns the keys that
-    heard something, sorted."""
+    heard something, each once, in the order first heard (what follows treats each
+    pair on its own, so no order is needed)."""
     n_firms = trust.shape[1]
     heard = np.empty(owner.size, np.int64)
     n_heard = 0
@@ -327,7 +328,7 @@ def _hear(owner, listener, speaker_firm, speaker_good, present, trust, threshold
         else:
             heard_bad[key] += weight
             counts[3] += 1
-    return np.sort(heard[:n_heard])
+    return heard[:n_heard]
 
 
 def _become_aware(stream, present, firm, aware, expectation, heard_good, need, facet_weights,
