@@ -31,7 +31,18 @@ import numpy as np
 from sim.kernels import JIT_OPTIONS, experience_kernel, numba, shop_kernel
 from sim.metrics import CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_TOTALS
 from sim.scenario import CHURN_CAUSES, LEVER_NAMES, Scenario
-from sim.streams import binomials, gumbels32, integers, normals32, uniforms32, uniforms64
+from sim.streams import (
+    advance,
+    binomials,
+    gumbels32,
+    integers,
+    normal32_at,
+    normals32,
+    position,
+    uniform32_at,
+    uniforms32,
+    uniforms64,
+)
 
 _PURCHASES = len(PURCHASE_TOTALS)
 _DEAL, _DEADWEIGHT, _NEW, _CHURNED, _SATISFIED, _EXITS, _ACQUISITION = (
@@ -202,10 +213,10 @@ def _drift_needs(stream, need, p):
     """Needs take a normal step on the circle [0, 1), as :func:`sim.rules.needs.drift_needs`."""
     if p.need_drift == 0 or need.size == 0:
         return
-    z = normals32(stream, need.size)
     sd, one, zero = np.float32(p.need_drift), np.float32(1.0), np.float32(0.0)
+    key, first = position(stream)
     for i in range(need.size):
-        moved = need[i] + sd * z[i]
+        moved = need[i] + sd * normal32_at(key, first + np.uint64(i))
         # The float32 remainder by 1, as numpy's, without its division for the usual
         # small steps (x - 1 and x + 1 are what fmod gives there).
         if moved >= one:
@@ -213,6 +224,7 @@ def _drift_needs(stream, need, p):
         elif moved < zero:
             moved = moved + one if moved > -one else moved % one
         need[i] = zero if moved >= one else moved
+    advance(stream, need.size)
 
 
 def _fade_trust(trust, p):
@@ -230,18 +242,17 @@ def _speak(stream, step, present, last_firm, last_rating, last_purchase, trust, 
     each speaks of and whether it speaks well."""
     recent = step - p.wom_memory
     n = present.size
-    candidates = np.empty(n, np.int64)
-    n_candidates = 0
-    for i in range(n):
-        candidates[n_candidates] = i
-        n_candidates += present[i] & (last_firm[i] >= 0) & (last_purchase[i] >= recent)
-    u = uniforms32(stream, n_candidates)
-    speakers = np.empty(n_candidates, np.int64)
-    speaker_firm = np.empty(n_candidates, np.int64)
-    speaker_good = np.empty(n_candidates, np.bool_)
+    speakers = np.empty(n, np.int64)
+    speaker_firm = np.empty(n, np.int64)
+    speaker_good = np.empty(n, np.bool_)
     n_speakers = 0
-    for j in range(n_candidates):
-        i = candidates[j]
+    key, first = position(stream)
+    n_candidates = 0  # each candidate takes the stream's next number
+    for i in range(n):
+        if not (present[i] & (last_firm[i] >= 0) & (last_purchase[i] >= recent)):
+            continue
+        u = uniform32_at(key, first + np.uint64(n_candidates))
+        n_candidates += 1
         f = last_firm[i]
         rating = last_rating[i]
         positive = p.wom_rate_neutral if rating == 3 else 0.0
@@ -249,12 +260,13 @@ def _speak(stream, step, present, last_firm, last_rating, last_purchase, trust, 
         advocacy = p.advocacy_multiplier if _stage(trust[i, f], thresholds) >= 3 else 1.0
         positive = min(1.0, positive * advocacy)
         negative = p.wom_rate_dissatisfied if (rating >= 1) & (rating <= 2) else 0.0
-        good = u[j] < positive
-        if good or u[j] < positive + negative:
-            speakers[n_speakers] = i
-            speaker_firm[n_speakers] = f
-            speaker_good[n_speakers] = good
-            n_speakers += 1
+        good = u < positive
+        # Branch-free: whether someone speaks is a coin toss to the processor.
+        speakers[n_speakers] = i
+        speaker_firm[n_speakers] = f
+        speaker_good[n_speakers] = good
+        n_speakers += good | (u < positive + negative)
+    advance(stream, n_candidates)
     return speakers[:n_speakers], speaker_firm[:n_speakers], speaker_good[:n_speakers]
 
 
@@ -338,32 +350,29 @@ def _become_aware(stream, present, firm, aware, expectation, heard_good, need, f
     firm's customer."""
     n, n_firms = aware.shape
     n_present = 0
-    n_unaware = 0
     customers = np.zeros(n_firms, np.int64)
+    advertising = levers[_ADVERTISING]
+    # One pass, drawing as it goes: the j-th unaware pair takes the stream's j-th
+    # number, as the rules' one draw per unaware pair gives it.
+    key, first = position(stream)
+    used = 0
     for i in range(n):
         if firm[i] >= 0:
             customers[firm[i]] += 1
-        if present[i]:
-            n_present += 1
-            for f in range(n_firms):
-                n_unaware += not aware[i, f]
-    u = uniforms32(stream, n_unaware)
-    advertising = levers[_ADVERTISING]
-    last = n_unaware - 1
-    used = 0
-    for i in range(n if n_unaware > 0 else 0):
         if not present[i]:
             continue
+        n_present += 1
         for f in range(n_firms):
             # Who already knows which firm is unpredictable to the processor: every pair
             # is looked at, and only unaware ones use up a draw.
             unaware = not aware[i, f]
             hazard = advertising[f] + p.wom_persuasion * heard_good[i * n_firms + f]
-            if unaware & (u[min(used, last)] < hazard):
+            if unaware & (uniform32_at(key, first + np.uint64(used)) < hazard):
                 aware[i, f] = True
                 expectation[i, f] = _first_expectation(i, f, need, facet_weights, positions,
                                                        levers, p)
             used += unaware
+    advance(stream, used)
     for f in range(n_firms):
         flows[_ACQUISITION, f] = (np.float64(advertising[f]) * (n_present - customers[f])
                                   * p.contact_cost)
@@ -388,17 +397,18 @@ def _shoppers(stream, present, firm, aware, trust, thresholds, p):
     Returns those and, per shopper, its row of Gumbel noise (-1 for habitual buyers) and
     the number of deciding shoppers."""
     n, n_firms = aware.shape
-    u = uniforms32(stream, n)
     occasion = np.float32(p.purchase_probability)
     shoppers = np.empty(n, np.int64)
     m = 0
+    key, first = position(stream)
     for i in range(n):
         knows = False
         for f in range(n_firms):
             knows |= aware[i, f]
         # Branch-free: the occasion is a coin toss the processor cannot predict.
         shoppers[m] = i
-        m += (u[i] < occasion) & present[i] & knows
+        m += (uniform32_at(key, first + np.uint64(i)) < occasion) & present[i] & knows
+    advance(stream, n)
     shoppers = shoppers[:m]
     current = np.empty(m, np.int64)
     stage_current = np.zeros(m, np.int8)
@@ -540,11 +550,7 @@ def _leave_and_count(stream, presence, present, firm, last_firm, tenure, trust, 
     """
     n, n_firms = aware.shape
     exits = p.exit_probability > 0
-    n_present = 0
-    if exits:
-        for i in range(n):
-            n_present += present[i]
-    u = uniforms32(stream, n_present)
+    key, first = position(stream)  # each present customer takes a number if exits are on
     leave = np.float32(p.exit_probability)
     stocks = np.zeros((10, n_firms))
     by_presence = np.zeros(3, np.int64)
@@ -552,7 +558,7 @@ def _leave_and_count(stream, presence, present, firm, last_firm, tenure, trust, 
     k = 0
     for i in range(n):
         if exits and present[i]:
-            if u[k] < leave:
+            if uniform32_at(key, first + np.uint64(k)) < leave:
                 if firm[i] >= 0:
                     flows[_EXITS, firm[i]] += 1.0
                 presence[i] = _GONE
@@ -581,6 +587,7 @@ def _leave_and_count(stream, presence, present, firm, last_firm, tenure, trust, 
         stocks[6, f] += deal_dependence[i] * w
         stocks[7, f] += reference_price[i] * w
         stocks[9, f] += member[i, f] * w
+    advance(stream, k)
     return stocks, by_presence, lapsed
 
 

@@ -41,6 +41,30 @@ def test_numpy_and_compiled_draws_give_the_same_numbers():
     assert a.used == int(b[1]) == 1001 + 21 + 200_000 + 5_000 + 5_000 + 300_000
 
 
+def test_numbers_drawn_one_by_one_in_a_compiled_loop_are_the_streams_numbers():
+    import numba
+
+    @numba.njit
+    def one_by_one(state, n):
+        u = np.empty(n, np.float32)
+        z = np.empty(n, np.float32)
+        key, first = streams.position(state)
+        for k in range(n):
+            u[k] = streams.uniform32_at(key, first + np.uint64(k))
+        streams.advance(state, n)
+        key, first = streams.position(state)
+        for k in range(n):  # ~500 through the ziggurat's rare path
+            z[k] = streams.normal32_at(key, first + np.uint64(k))
+        streams.advance(state, n)
+        return u, z
+
+    a, b = pair()
+    u, z = one_by_one(b, 50_000)
+    assert np.array_equal(u, a.random(50_000, dtype=np.float32))
+    assert np.array_equal(z, a.standard_normal(50_000, dtype=np.float32))
+    assert a.used == int(b[1]) == 100_000
+
+
 def streams_without_numba(monkeypatch):
     """A separate copy of sim.streams imported as if numba were not installed."""
     monkeypatch.setitem(sys.modules, "numba", None)
