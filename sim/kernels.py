@@ -27,6 +27,20 @@ AVAILABLE = numba is not None
 JIT_OPTIONS = {"cache": True, "error_model": "numpy"}
 
 
+def _utility(expected, sensitivity, price, reference, trust, liked, own, zone,
+             loss_aversion, emotional_preference, switching_cost):
+    """A shopper's utility of one firm at one price, as :func:`sim.rules.choice.utilities`:
+    expected value, less the price's distance from the reference price beyond the zone of
+    indifference (losses weighted by loss aversion), plus the emotional truster's
+    preference and the current firm's switching cost."""
+    gap = price / reference - 1.0
+    loss = gap - zone if gap > zone else 0.0
+    gain = gap + zone if gap < -zone else 0.0
+    u = expected - sensitivity * (loss_aversion * loss + gain)
+    u = u + emotional_preference * trust if liked else u
+    return u + switching_cost if own else u
+
+
 def _shop_kernel(shoppers, current, stage_current, habitual, gumbel_row, gumbel, expectation,
                  trust, aware, member, reference, sensitivity, dependence, promo_price,
                  list_price, points_rate, depth, emotional_threshold, behavioural_stage,
@@ -50,51 +64,51 @@ def _shop_kernel(shoppers, current, stage_current, habitual, gumbel_row, gumbel,
             would_anyway[j] = True
             continue
         g = gumbel_row[j]
-        best_score = -np.inf
-        best = -1
-        # The comparisons below are coin tosses to the processor (Gumbel noise), so they
-        # are written as selections rather than branches; every firm is scored and the
-        # unknown ones never win.
-        for full_price in (False, True):
-            best_score = -np.inf
-            best = -1
-            best_price = 0.0
-            for f in range(n_firms):
-                if full_price:
-                    price = list_price[f]
-                else:
-                    promo = promo_price[f]
-                    if loyal and f != cur:
-                        promo = list_price[f] - (1.0 - promotion_resistance) * (
-                            list_price[f] - promo_price[f])
-                    price = promo * (1.0 - points_rate[f] * member[i, f])
-                t = trust[i, f]
-                sens = sensitivity[i] * (1.0 - trust_insensitivity * t) * (
-                    1.0 + deal_sensitivity * dependence[i])
-                gap = price / reference[i] - 1.0
-                loss = gap - zone if gap > zone else 0.0
-                gain = gap + zone if gap < -zone else 0.0
-                u = expectation[i, f] - sens * (loss_aversion * loss + gain)
-                u = u + emotional_preference * t if t >= emotional_threshold else u
-                u = u + switching_cost if f == cur else u
-                score = precision * u + gumbel[g, f]
-                better = aware[i, f] & (score > best_score)
-                best_score = score if better else best_score
-                best = f if better else best
-                best_price = price if better else best_price
-            best = -1 if best_score <= outside_score_base + gumbel[g, n_firms] else best
-            if not full_price:
-                chosen[j] = best
-                seen_price[j] = best_price
-                on_deal = best >= 0 and (depth[best] > 0 or (
-                    member[i, best] and points_rate[best] > 0))
-                if not on_deal:
-                    break
-            else:
-                would_anyway[j] = best == chosen[j]
+        # Every firm is scored twice in one pass: at the prices on offer and at list
+        # prices (would the shopper have bought the same at full price: deadweight).
+        # The comparisons are coin tosses to the processor (Gumbel noise), so they are
+        # written as selections rather than branches; the unknown firms never win.
+        best_score = full_score = -np.inf
+        best = full_best = -1
+        best_price = 0.0
+        for f in range(n_firms):
+            promo = promo_price[f]
+            if loyal and f != cur:
+                promo = list_price[f] - (1.0 - promotion_resistance) * (
+                    list_price[f] - promo_price[f])
+            price = promo * (1.0 - points_rate[f] * member[i, f])
+            t = trust[i, f]
+            sens = sensitivity[i] * (1.0 - trust_insensitivity * t) * (
+                1.0 + deal_sensitivity * dependence[i])
+            known = aware[i, f]
+            liked = t >= emotional_threshold
+            own = f == cur
+            score = precision * _utility(
+                expectation[i, f], sens, price, reference[i], t, liked, own, zone,
+                loss_aversion, emotional_preference, switching_cost) + gumbel[g, f]
+            better = known & (score > best_score)
+            best_score = score if better else best_score
+            best = f if better else best
+            best_price = price if better else best_price
+            score = precision * _utility(
+                expectation[i, f], sens, np.float64(list_price[f]), reference[i], t, liked,
+                own, zone, loss_aversion, emotional_preference, switching_cost) + gumbel[g, f]
+            better = known & (score > full_score)
+            full_score = score if better else full_score
+            full_best = f if better else full_best
+        outside = outside_score_base + gumbel[g, n_firms]
+        best = -1 if best_score <= outside else best
+        full_best = -1 if full_score <= outside else full_best
+        chosen[j] = best
+        seen_price[j] = best_price
+        b = max(best, 0)
+        on_deal = (best >= 0) & ((depth[b] > 0) | (member[i, b] & (points_rate[b] > 0)))
+        would_anyway[j] = on_deal & (full_best == best)
     return chosen, seen_price, would_anyway
 
 
+if AVAILABLE:
+    _utility = numba.njit(inline="always", **JIT_OPTIONS)(_utility)
 shop_kernel = numba.njit(**JIT_OPTIONS)(_shop_kernel) if AVAILABLE else None
 
 
