@@ -54,10 +54,12 @@ def test_four_firms_are_distinct_copies(bench):
     assert [f.strategy for f in s.firms] == [f.strategy for f in s.firms[:2]] * 2
 
 
-def test_reference_ratio_when_the_reference_exists(bench):
-    row = bench.measure_with_reference(2000, firms=2, steps=2, warmup=0, seed=3)
-    if bench.reference_model_class() is None:
-        assert row["ratio_vs_reference"] is None
-    else:
-        assert row["ratio_vs_reference"] > 0
-        assert row["reference_customer_steps_per_s"] > 0
+def test_reference_ratio_is_the_median_of_turns_taken_with_the_reference(bench):
+    row = bench.measure_with_reference(2000, firms=2, steps=2, warmup=0, seed=3, repeats=3)
+    assert bench.reference_model_class() is not None
+    ratio = row["ratio_vs_reference"]
+    assert ratio == pytest.approx(row["customer_steps_per_s"]
+                                  / row["reference_customer_steps_per_s"])
+    low, high = (float(x) for x in row["ratio_range"].split("x")[0].split("-"))
+    assert low - 0.5 <= ratio <= high + 0.5
+    assert row["ratio_range"].endswith("of 3")
