@@ -585,14 +585,13 @@ class MarketModel(mesa.Model):
         book(self.firm_table, flows, stocks, self._invest_per_customer, promo_price, depth,
              np.array([f.strategy_switches for f in self.firms], float),
              self.step_discount ** self.steps)
-        counts = stocks[0]
-        active = int(counts.sum())
-        new = int(stocks[1].sum())
+        # As Python numbers: numpy's per-call cost on a few elements exceeds the sums.
+        active, new = (int(sum(row)) for row in stocks[:2].tolist())
+        people = by_presence.tolist()
         self.market_metrics.update(
-            lifecycle_absent=int(by_presence[Presence.ABSENT]),
-            lifecycle_gone=int(by_presence[Presence.GONE]), lifecycle_new=new,
-            lifecycle_regular=active - new, lifecycle_lapsed=lapsed,
-            lifecycle_potential=int(by_presence[Presence.PRESENT]) - active - lapsed)
+            lifecycle_absent=people[Presence.ABSENT], lifecycle_gone=people[Presence.GONE],
+            lifecycle_new=new, lifecycle_regular=active - new, lifecycle_lapsed=int(lapsed),
+            lifecycle_potential=people[Presence.PRESENT] - active - int(lapsed))
 
     def _tally_numpy(self) -> tuple[np.ndarray, np.ndarray, int]:
         """Per-firm stocks (rows: active, stage 0-3, sums of trust, deal dependence and
