@@ -5,8 +5,8 @@ as Python (the numpy engine: a few firms, a few dozen numbers each) and compiles
 numba (the compiled engine, where numpy's per-call overhead on arrays of a few elements
 would cost more than the arithmetic). It fills the model's firm table (one row per
 firm, one column per :data:`sim.metrics.FIRM_METRICS` name) in place, profit and its
-running totals included; :meth:`sim.firm.Firm.book` books one firm from a dict by the
-same definition of profit (:data:`PROFIT_COSTS`).
+running totals included, by :func:`book_profit`, which :meth:`sim.firm.Firm.book` also
+uses for one firm.
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ from sim.kernels import JIT_OPTIONS, numba
 from sim.metrics import CUSTOMER_FLOWS, FIRM_METRICS
 from sim.rules.trust import STAGE_NAMES
 
-_ROW = {name: i for i, name in enumerate(FIRM_METRICS)}
+#: Column of each :data:`sim.metrics.FIRM_METRICS` name in a firm's row of the table.
+COLUMN = {name: i for i, name in enumerate(FIRM_METRICS)}
 _FLOW = {name: i for i, name in enumerate(CUSTOMER_FLOWS)}
 #: Flows that are firm metrics as they stand, and where each goes.
-_FLOWS_KEPT = np.array([i for i, name in enumerate(CUSTOMER_FLOWS) if name in _ROW])
-_FLOW_TARGET = np.array([_ROW[CUSTOMER_FLOWS[i]] for i in _FLOWS_KEPT])
-_STAGE_ROWS = np.array([_ROW[f"stage_{name}"] for name in STAGE_NAMES])
+_FLOWS_KEPT = np.array([i for i, name in enumerate(CUSTOMER_FLOWS) if name in COLUMN])
+_FLOW_TARGET = np.array([COLUMN[CUSTOMER_FLOWS[i]] for i in _FLOWS_KEPT])
+_STAGE_ROWS = np.array([COLUMN[f"stage_{name}"] for name in STAGE_NAMES])
 (_ACTIVE, _MEAN_TRUST, _MEAN_DEPENDENCE, _MEAN_REFERENCE, _AWARE, _MEMBERS, _SHARE,
- _SATISFACTION, _SERVICE_COST, _PRICE, _DEPTH, _SWITCHES) = (_ROW[name] for name in (
+ _SATISFACTION, _SERVICE_COST, _PRICE, _DEPTH, _SWITCHES) = (COLUMN[name] for name in (
      "active_customers", "mean_trust", "mean_deal_dependence", "mean_reference_price",
      "aware", "programme_members", "satisfied_churn_share", "mean_satisfaction",
      "service_cost", "price", "discount_depth", "strategy_switches"))
@@ -34,13 +35,25 @@ _SATISFIED, _CHURNED, _RATINGS, _PURCHASES = (_FLOW[name] for name in (
 #: What profit takes from revenue.
 PROFIT_COSTS = ("cost_of_goods", "points_cost", "acquisition_cost", "service_cost",
                 "serving_cost", "recovery_cost")
-_COST_COLUMNS = np.array([_ROW[name] for name in PROFIT_COSTS])
-_REVENUE, _PROFIT, _CUMULATIVE, _NPV = (_ROW[name] for name in (
+_COST_COLUMNS = np.array([COLUMN[name] for name in PROFIT_COSTS])
+_REVENUE, _PROFIT, _CUMULATIVE, _NPV = (COLUMN[name] for name in (
     "revenue", "profit", "cumulative_profit", "npv"))
 
 
 def _mean(total, count):
     return total / count if count > 0 else np.nan
+
+
+def _book_profit(row, discount_factor):
+    """Profit of a firm's row of metrics (revenue less :data:`PROFIT_COSTS`), written
+    into it with its running totals: cumulative profit and NPV (``discount_factor``:
+    this step's weight)."""
+    profit = row[_REVENUE]
+    for k in range(_COST_COLUMNS.size):
+        profit -= row[_COST_COLUMNS[k]]
+    row[_PROFIT] = profit
+    row[_CUMULATIVE] += profit
+    row[_NPV] += profit * discount_factor
 
 
 def _book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, switches,
@@ -79,18 +92,16 @@ def _book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, s
         row[_PRICE] = promo_price[f]
         row[_DEPTH] = depth[f]
         row[_SWITCHES] = switches[f]
-        profit = row[_REVENUE]
-        for k in range(_COST_COLUMNS.size):
-            profit -= row[_COST_COLUMNS[k]]
-        row[_PROFIT] = profit
-        row[_CUMULATIVE] += profit
-        row[_NPV] += profit * discount_factor
+        _book_profit(row, discount_factor)
 
 
 #: The function as Python, for the numpy engine.
 book_firms_python = _book_firms
+#: :func:`_book_profit` as Python, for one firm at a time (:meth:`sim.firm.Firm.book`).
+book_profit = _book_profit
 if numba is not None:
     _mean = numba.njit(**JIT_OPTIONS)(_mean)
+    _book_profit = numba.njit(**JIT_OPTIONS)(_book_profit)
     #: The same function compiled, for the numba engine.
     book_firms_compiled = numba.njit(**JIT_OPTIONS)(_book_firms)
 else:

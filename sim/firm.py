@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.accounts import PROFIT_COSTS
+from sim.accounts import COLUMN, book_profit
 from sim.adaptation import choose_strategy, move_toward, review_score
 from sim.metrics import FIRM_METRICS
 from sim.rules.pricing import promotion_active
@@ -103,11 +103,8 @@ class Firm(mesa.Agent):
         update profit, cumulative profit and NPV. The market model books all firms at
         once by the same rules (:mod:`sim.accounts`)."""
         for name, value in flows.items():
-            self.values[_COLUMN[name]] = value
-        profit = flows["revenue"] - sum(flows[c] for c in PROFIT_COSTS)
-        self.values[_PROFIT] = profit
-        self.values[_CUMULATIVE] += profit
-        self.values[_NPV] += profit * discount_factor
+            self.values[COLUMN[name]] = value
+        book_profit(self.values, discount_factor)
 
     def move_levers(self) -> None:
         """Move the levers a step toward the chosen strategy's (``adaptive.lever_speed``).
@@ -149,8 +146,7 @@ class Firm(mesa.Agent):
         """Firms act through the model's ordered phases; a plain step does nothing."""
 
 
-_COLUMN = {name: k for k, name in enumerate(FIRM_METRICS)}
-_PROFIT, _CUMULATIVE, _NPV, _CHURNED, _ACTIVE = (_COLUMN[name] for name in (
+_PROFIT, _CUMULATIVE, _NPV, _CHURNED, _ACTIVE = (COLUMN[name] for name in (
     "profit", "cumulative_profit", "npv", "churned", "active_customers"))
 
 
@@ -164,7 +160,7 @@ class MetricValues(Mapping[str, float]):
         self._values = values
 
     def __getitem__(self, name: str) -> float:
-        return float(self._values[_COLUMN[name]])
+        return float(self._values[COLUMN[name]])
 
     def __iter__(self) -> Iterator[str]:
         return iter(FIRM_METRICS)

@@ -587,11 +587,11 @@ class MarketModel(mesa.Model):
              self.step_discount ** self.steps)
         # As Python numbers: numpy's per-call cost on a few elements exceeds the sums.
         active, new = (int(sum(row)) for row in stocks[:2].tolist())
-        people = by_presence.tolist()
+        people, lapsed = by_presence.tolist(), int(lapsed)
         self.market_metrics.update(
             lifecycle_absent=people[Presence.ABSENT], lifecycle_gone=people[Presence.GONE],
-            lifecycle_new=new, lifecycle_regular=active - new, lifecycle_lapsed=int(lapsed),
-            lifecycle_potential=people[Presence.PRESENT] - active - int(lapsed))
+            lifecycle_new=new, lifecycle_regular=active - new, lifecycle_lapsed=lapsed,
+            lifecycle_potential=people[Presence.PRESENT] - active - lapsed)
 
     def _tally_numpy(self) -> tuple[np.ndarray, np.ndarray, int]:
         """Per-firm stocks (rows: active, stage 0-3, sums of trust, deal dependence and

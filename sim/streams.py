@@ -168,7 +168,7 @@ def uniforms32(state, n):
     out = np.empty(n, np.float32)
     key, used = state[_KEY], state[_USED]
     for k in range(n):
-        out[k] = _uniform24(_word(key, used + np.uint64(k)))
+        out[k] = uniform32_at(key, used + np.uint64(k))
     state[_USED] = used + np.uint64(n)
     return out
 
@@ -247,7 +247,7 @@ def gumbels32(state, n):
         size = min(_GUMBEL_BLOCK, n - start)
         block, scratch = x[:size], e[:size]
         for k in range(size):
-            u = _uniform24(_word(key, used + np.uint64(start + k)))
+            u = uniform32_at(key, used + np.uint64(start + k))
             block[k] = max(np.float64(u), _GUMBEL_FLOOR)
         _log_in_place(block, scratch)
         for k in range(size):
