@@ -40,6 +40,7 @@ from sim.streams import (
     normals32,
     position,
     uniform32_at,
+    uniform64_at,
     uniforms32,
     uniforms64,
 )
@@ -270,80 +271,80 @@ def _speak(stream, step, present, last_firm, last_rating, last_purchase, trust, 
     return speakers[:n_speakers], speaker_firm[:n_speakers], speaker_good[:n_speakers]
 
 
-def _spread(stream, speakers, indptr, indices, well_mixed, n, reach):
-    """Who hears whom: :func:`sim.rules.word_of_mouth.spread` (graph neighbours, each told
-    with probability ``min(1, reach / degree)``) or ``spread_well_mixed``. Returns the
-    position of each message's speaker and its listener."""
-    if well_mixed:
-        if speakers.size == 0 or n <= 1:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        others = n - 1
-        told = binomials(stream, others, min(1.0, reach / others), speakers.size)
-        owner = np.empty(told.sum(), np.int64)
-        k = 0
-        for s in range(speakers.size):
-            for _ in range(told[s]):
-                owner[k] = s
-                k += 1
-        listener = integers(stream, 0, others, owner.size)
-        for k in range(owner.size):
-            if listener[k] >= speakers[owner[k]]:
-                listener[k] += 1
-        return owner, listener
-    total = 0
+def _hear(listener, f, good, present, heard, heard_keys, n_heard, counts):
+    """A message about firm ``f`` reaches ``listener``: if in the market, it is counted in
+    the pair's totals for this step (positive ones in ``heard[listener, f, 0]``, negative
+    ones in ``[..., 1]``: one cache line per message at a million customers). A pair's
+    first message records its flat key ``listener * F + f`` in ``heard_keys``; returns
+    the number of keys recorded so far."""
+    if not present[listener]:
+        return n_heard
+    first = (heard[listener, f, 0] == 0) & (heard[listener, f, 1] == 0)
+    heard_keys[n_heard] = listener * heard.shape[1] + f  # branch-free: kept if first
+    heard[listener, f, np.int64(not good)] += 1
+    counts[3 - np.int64(good)] += 1
+    return n_heard + first
+
+
+def _spread_and_hear(stream, speakers, speaker_firm, speaker_good, indptr, indices, reach,
+                     present, heard, counts):
+    """Who hears whom on the graph (:func:`sim.rules.word_of_mouth.spread`: each
+    neighbour told with probability ``min(1, reach / degree)``, one number per
+    neighbour in order), each message heard as it is told. Returns the keys of the
+    pairs that heard something (:func:`_hear`)."""
+    slots = 0
     for s in speakers:
-        total += indptr[s + 1] - indptr[s]
-    u = uniforms64(stream, total)
-    owner = np.empty(total, np.int64)
-    listener = np.empty(total, np.int64)
+        slots += indptr[s + 1] - indptr[s]
+    heard_keys = np.empty(slots, np.int64)
+    n_heard = 0
+    key, first = position(stream)
     k = 0
-    told = 0
+    told = np.empty(16, np.int64)  # one speaker's listeners; grown for larger degrees
     for s in range(speakers.size):
         start, stop = indptr[speakers[s]], indptr[speakers[s] + 1]
+        if stop - start > told.size:
+            told = np.empty(stop - start, np.int64)
         p_tell = min(1.0, reach / max(stop - start, 1))
+        m = 0
         for slot in range(start, stop):
-            owner[told] = s
-            listener[told] = indices[slot]
-            told += u[k] < p_tell
+            # Branch-free: whether a neighbour is told is a coin toss to the processor.
+            told[m] = indices[slot]
+            m += uniform64_at(key, first + np.uint64(k)) < p_tell
             k += 1
-    return owner[:told], listener[:told]
+        for t in range(m):
+            n_heard = _hear(told[t], speaker_firm[s], speaker_good[s], present, heard,
+                            heard_keys, n_heard, counts)
+    advance(stream, k)
+    return heard_keys[:n_heard]
 
 
-def _hear(owner, listener, speaker_firm, speaker_good, present, trust, thresholds,
-          heard_good, heard_bad, counts, p):
-    """Add up the messages heard per (customer, firm) pair, flat key ``customer * F +
-    firm``: positive ones in ``heard_good``, negative ones in ``heard_bad`` weighted by
-    belief (behavioural trusters of the firm discount hearsay). Returns the keys that
-    heard something, each once, in the order first heard (what follows treats each
-    pair on its own, so no order is needed)."""
-    n_firms = trust.shape[1]
-    heard = np.empty(owner.size, np.int64)
+def _spread_well_mixed_and_hear(stream, speakers, speaker_firm, speaker_good, n, reach,
+                                present, heard, counts):
+    """Who hears whom in a well-mixed market
+    (:func:`sim.rules.word_of_mouth.spread_well_mixed`), each message then heard.
+    Returns the keys of the pairs that heard something (:func:`_hear`)."""
+    if speakers.size == 0 or n <= 1:
+        return np.empty(0, np.int64)
+    others = n - 1
+    told = binomials(stream, others, min(1.0, reach / others), speakers.size)
+    owner = np.empty(told.sum(), np.int64)
+    k = 0
+    for s in range(speakers.size):
+        for _ in range(told[s]):
+            owner[k] = s
+            k += 1
+    listener = integers(stream, 0, others, owner.size)
+    heard_keys = np.empty(owner.size, np.int64)
     n_heard = 0
     for k in range(owner.size):
-        who = listener[k]
-        if not present[who]:
-            continue
         s = owner[k]
-        f = speaker_firm[s]
-        key = who * n_firms + f
-        weight = 1.0
-        if not speaker_good[s] and _stage(trust[who, f], thresholds) >= 3:
-            weight -= p.hearsay_discount
-        # A pair's totals only grow, so the first message that carries weight finds them
-        # both at zero; weightless messages (hearsay fully discounted) change nothing.
-        if weight > 0 and heard_good[key] == 0 and heard_bad[key] == 0:
-            heard[n_heard] = key
-            n_heard += 1
-        if speaker_good[s]:
-            heard_good[key] += 1
-            counts[2] += 1
-        else:
-            heard_bad[key] += weight
-            counts[3] += 1
-    return heard[:n_heard]
+        who = listener[k] + (listener[k] >= speakers[s])  # anyone but the speaker
+        n_heard = _hear(who, speaker_firm[s], speaker_good[s], present, heard, heard_keys,
+                        n_heard, counts)
+    return heard_keys[:n_heard]
 
 
-def _become_aware(stream, present, firm, aware, expectation, heard_good, need, facet_weights,
+def _become_aware(stream, present, firm, aware, expectation, heard, need, facet_weights,
                   positions, levers, flows, p):
     """Advertising and recommendations make people aware of firms (Bass hazard), in flat
     (customer, firm) order; advertising is paid for everyone it reaches who is not the
@@ -368,7 +369,7 @@ def _become_aware(stream, present, firm, aware, expectation, heard_good, need, f
             # (measured both ways in the bench's regime and in long runs).
             if aware[i, f]:
                 continue
-            hazard = advertising[f] + p.wom_persuasion * heard_good[i * n_firms + f]
+            hazard = advertising[f] + p.wom_persuasion * heard[i, f, 0]
             if uniform32_at(key, first + np.uint64(used)) < hazard:
                 aware[i, f] = True
                 expectation[i, f] = _first_expectation(i, f, need, facet_weights, positions,
@@ -380,17 +381,25 @@ def _become_aware(stream, present, firm, aware, expectation, heard_good, need, f
                                   * p.contact_cost)
 
 
-def _shift_expectations(keys, aware, expectation, heard_good, heard_bad, p):
-    """Hearsay shifts the expectations of those who know the firm; the message totals
-    are cleared for the next step."""
+def _shift_expectations(heard_keys, aware, expectation, trust, thresholds, heard, p):
+    """Hearsay shifts the expectations of those who know the firm, negative messages
+    discounted by behavioural trusters of the firm; the message totals are cleared for
+    the next step."""
     n_firms = aware.shape[1]
-    for key in keys:
+    shift = p.wom_expectation_shift
+    for key in heard_keys:
         i, f = key // n_firms, key % n_firms
-        if p.wom_expectation_shift > 0 and aware[i, f]:
-            expectation[i, f] += np.float32(p.wom_expectation_shift
-                                            * (heard_good[key] - heard_bad[key]))
-        heard_good[key] = 0
-        heard_bad[key] = 0.0
+        good, bad = heard[i, f, 0], heard[i, f, 1]
+        heard[i, f, 0] = 0
+        heard[i, f, 1] = 0
+        if shift > 0 and aware[i, f]:
+            weight = 1.0
+            if bad > 0 and _stage(trust[i, f], thresholds) >= 3:
+                weight -= p.hearsay_discount
+            believed = 0.0
+            for _ in range(bad):  # message by message, as the rules add them up
+                believed += weight
+            expectation[i, f] += np.float32(shift * (good - believed))
 
 
 def _shoppers(stream, present, firm, aware, trust, thresholds, p):
@@ -596,8 +605,8 @@ def _leave_and_count(stream, presence, present, firm, last_firm, tenure, trust, 
 def _customer_step(stream, step, arrivals_from, arrivals, presence, present, firm, last_firm,
                    last_rating, tenure, last_purchase, need, fit_at_join, facet_weights,
                    basket, price_sensitivity, reference_price, deal_dependence, aware, member,
-                   expectation, trust, indptr, indices, well_mixed, heard_good, heard_bad,
-                   positions, arrival_levers, levers, promo_price, depth, p_failure, severity,
+                   expectation, trust, indptr, indices, well_mixed, heard, positions,
+                   arrival_levers, levers, promo_price, depth, p_failure, severity,
                    thresholds, params):
     """One step of every customer, the phases in the order of ``MarketModel.step``.
 
@@ -606,8 +615,8 @@ def _customer_step(stream, step, arrivals_from, arrivals, presence, present, fir
     (:data:`sim.metrics.MARKET_COUNTS`) and the end-of-step tally (per-firm stocks,
     people per presence state, lapsed customers). Arrivals meet ``arrival_levers``
     (those in force before this step's prices were set); everything else meets
-    ``levers``. ``heard_good`` (int32) and ``heard_bad`` (float64) are scratch arrays of
-    ``n * F`` zeros, left zeroed. ``params`` is :func:`step_params`'s record array.
+    ``levers``. ``heard`` (int32, ``(n, F, 2)``) is scratch space for the messages heard
+    this step: zeros, left zeroed. ``params`` is :func:`step_params`'s record array.
     """
     p = _unpack(params[0])
     n, n_firms = aware.shape
@@ -621,12 +630,15 @@ def _customer_step(stream, step, arrivals_from, arrivals, presence, present, fir
     speakers, speaker_firm, speaker_good = _speak(stream, step, present, last_firm, last_rating,
                                                   last_purchase, trust, thresholds, p)
     counts[4] = speakers.size
-    owner, listener = _spread(stream, speakers, indptr, indices, well_mixed, n, p.wom_reach)
-    keys = _hear(owner, listener, speaker_firm, speaker_good, present, trust, thresholds,
-                 heard_good, heard_bad, counts, p)
-    _become_aware(stream, present, firm, aware, expectation, heard_good, need, facet_weights,
+    if well_mixed:
+        heard_keys = _spread_well_mixed_and_hear(stream, speakers, speaker_firm, speaker_good,
+                                                 n, p.wom_reach, present, heard, counts)
+    else:
+        heard_keys = _spread_and_hear(stream, speakers, speaker_firm, speaker_good, indptr,
+                                      indices, p.wom_reach, present, heard, counts)
+    _become_aware(stream, present, firm, aware, expectation, heard, need, facet_weights,
                   positions, levers, flows, p)
-    _shift_expectations(keys, aware, expectation, heard_good, heard_bad, p)
+    _shift_expectations(heard_keys, aware, expectation, trust, thresholds, heard, p)
     buyers, firm_of, price_seen, on_deal = _shop(
         stream, present, firm, tenure, need, fit_at_join, basket, price_sensitivity,
         reference_price, deal_dependence, aware, member, expectation, trust, last_rating,
@@ -646,11 +658,12 @@ if numba is not None:
     _stage, _fit, _first_expectation, _churn = (
         _jit(f) for f in (_stage, _fit, _first_expectation, _churn))
     _unpack = numba.njit(inline="always")(_unpack)  # no source file to cache it by
-    (_arrive, _drift_needs, _fade_trust, _speak, _spread, _hear, _become_aware,
-     _shift_expectations, _shoppers, _buy, _shop, _experience, _leave_and_count) = (
-        _jit(f) for f in (_arrive, _drift_needs, _fade_trust, _speak, _spread, _hear,
-                          _become_aware, _shift_expectations, _shoppers, _buy, _shop,
-                          _experience, _leave_and_count))
+    (_arrive, _drift_needs, _fade_trust, _speak, _hear, _spread_and_hear,
+     _spread_well_mixed_and_hear, _become_aware, _shift_expectations, _shoppers, _buy, _shop,
+     _experience, _leave_and_count) = (
+        _jit(f) for f in (_arrive, _drift_needs, _fade_trust, _speak, _hear, _spread_and_hear,
+                          _spread_well_mixed_and_hear, _become_aware, _shift_expectations,
+                          _shoppers, _buy, _shop, _experience, _leave_and_count))
     customer_step = _jit(_customer_step)
 else:
     customer_step = None

@@ -132,12 +132,10 @@ class MarketModel(mesa.Model):
         if self.engine == "numba":
             self._stage_thresholds = np.array(c.stage_thresholds, dtype=FLOAT)
             self._step_params = compiled_step.step_params(scenario)
-            # Messages heard per (customer, firm) pair, zero between steps so that a step
-            # touches only the pairs that heard something: positive ones counted (int32:
-            # the awareness pass reads them all), negative ones weighted by belief.
-            pairs = self.state.n * self.n_firms
-            self._heard_good = np.zeros(pairs, dtype=np.int32)
-            self._heard_bad = np.zeros(pairs)
+            # Messages heard per (customer, firm) pair, positive and negative side by side
+            # (one cache line per message at a million customers); zero between steps, so
+            # that a step touches only the pairs that heard something.
+            self._heard = np.zeros((self.state.n, self.n_firms, 2), dtype=np.int32)
         self.datacollector = MetricsCollector(Firm)
 
     # ------------------------------------------------------------------ the step
@@ -186,8 +184,8 @@ class MarketModel(mesa.Model):
             st.firm, st.last_firm, st.last_rating, st.tenure, st.last_purchase, st.need,
             st.fit_at_join, st.facet_weights, st.basket, st.price_sensitivity, st.reference_price,
             st.deal_dependence, st.aware, st.member, st.expectation, st.trust,
-            self.graph.indptr, self.graph.indices, self.graph.well_mixed, self._heard_good,
-            self._heard_bad, self.positions, arrival_levers, lv, promo_price,
+            self.graph.indptr, self.graph.indices, self.graph.well_mixed, self._heard,
+            self.positions, arrival_levers, lv, promo_price,
             depth.astype(FLOAT), self._failure_p, self.failure_severity,
             self._stage_thresholds, self._step_params)
         self.market_metrics.update(zip(MARKET_COUNTS, counts.tolist(), strict=True))

@@ -178,7 +178,7 @@ def uniforms64(state, n):
     out = np.empty(n)
     key, used = state[_KEY], state[_USED]
     for k in range(n):
-        out[k] = _uniform53(_word(key, used + np.uint64(k)))
+        out[k] = uniform64_at(key, used + np.uint64(k))
     state[_USED] = used + np.uint64(n)
     return out
 
@@ -209,6 +209,11 @@ def advance(state, n):
 def uniform32_at(key, position):
     """The float32 uniform at ``position`` (as :func:`uniforms32` draws it there)."""
     return _uniform24(_word(key, np.uint64(position)))
+
+
+def uniform64_at(key, position):
+    """The float64 uniform at ``position`` (as :func:`uniforms64` draws it there)."""
+    return _uniform53(_word(key, np.uint64(position)))
 
 
 def normal32_at(key, position):
@@ -311,8 +316,8 @@ if numba is not None:
                                            _log_reduced))
     _jit = numba.njit(cache=True, error_model="numpy")
     _normal_slow, _log_in_place = _jit(_normal_slow), _jit(_log_in_place)
-    position, advance, uniform32_at, normal32_at = (
-        _inline(f) for f in (position, advance, uniform32_at, normal32_at))
+    position, advance, uniform32_at, uniform64_at, normal32_at = (
+        _inline(f) for f in (position, advance, uniform32_at, uniform64_at, normal32_at))
     uniforms32, uniforms64, normals32, gumbels32, binomials, integers = (
         _jit(f) for f in (uniforms32, uniforms64, normals32, gumbels32, binomials, integers))
 
