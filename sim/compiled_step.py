@@ -30,6 +30,7 @@ import numpy as np
 
 from sim.kernels import JIT_OPTIONS, experience_kernel, numba, shop_kernel
 from sim.metrics import CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_TOTALS
+from sim.prefetch import prefetch
 from sim.scenario import CHURN_CAUSES, LEVER_NAMES, Scenario
 from sim.streams import (
     advance,
@@ -53,6 +54,8 @@ _DEAL, _DEADWEIGHT, _NEW, _CHURNED, _SATISFIED, _EXITS, _ACQUISITION = (
 _CHURN_CAUSE = CUSTOMER_FLOWS.index(f"churn_{CHURN_CAUSES[0]}")
 _COMPETITOR = CUSTOMER_FLOWS.index("churn_competitor_offer")
 _N_FLOWS = len(CUSTOMER_FLOWS)
+#: How many speakers, and message keys, ahead the word-of-mouth loops prefetch.
+_SPEAKERS_AHEAD, _KEYS_AHEAD = 8, 32
 _N_COUNTS = len(MARKET_COUNTS)
 _PRESENT = 1
 _GONE = 2
@@ -300,7 +303,22 @@ def _spread_and_hear(stream, speakers, speaker_firm, speaker_good, indptr, indic
     key, first = position(stream)
     k = 0
     told = np.empty(16, np.int64)  # one speaker's listeners; grown for larger degrees
+    flat = heard.reshape(-1)
+    row = 2 * heard.shape[1]
     for s in range(speakers.size):
+        # Three stages ahead: a speaker's row pointer, then its neighbour list, then
+        # where each neighbour's presence and message totals are kept.
+        if s + 4 * _SPEAKERS_AHEAD < speakers.size:
+            prefetch(indptr, speakers[s + 4 * _SPEAKERS_AHEAD])
+        if s + 2 * _SPEAKERS_AHEAD < speakers.size:
+            ahead = speakers[s + 2 * _SPEAKERS_AHEAD]
+            prefetch(indices, indptr[ahead])
+            prefetch(indices, indptr[ahead + 1] - 1)
+        if s + _SPEAKERS_AHEAD < speakers.size:
+            ahead = speakers[s + _SPEAKERS_AHEAD]
+            for slot in range(indptr[ahead], indptr[ahead + 1]):
+                prefetch(present, indices[slot])
+                prefetch(flat, indices[slot] * row)
         start, stop = indptr[speakers[s]], indptr[speakers[s] + 1]
         if stop - start > told.size:
             told = np.empty(stop - start, np.int64)
@@ -387,7 +405,16 @@ def _shift_expectations(heard_keys, aware, expectation, trust, thresholds, heard
     the next step."""
     n_firms = aware.shape[1]
     shift = p.wom_expectation_shift
-    for key in heard_keys:
+    flat_heard, flat_aware = heard.reshape(-1), aware.reshape(-1)
+    flat_expectation, flat_trust = expectation.reshape(-1), trust.reshape(-1)
+    for k in range(heard_keys.size):
+        if k + _KEYS_AHEAD < heard_keys.size:
+            ahead = heard_keys[k + _KEYS_AHEAD]
+            prefetch(flat_heard, 2 * ahead)
+            prefetch(flat_aware, ahead)
+            prefetch(flat_expectation, ahead)
+            prefetch(flat_trust, ahead)
+        key = heard_keys[k]
         i, f = key // n_firms, key % n_firms
         good, bad = heard[i, f, 0], heard[i, f, 1]
         heard[i, f, 0] = 0
