@@ -35,7 +35,7 @@ from sim.scenario import CHURN_CAUSES, LEVER_NAMES, Scenario
 from sim.streams import (
     advance,
     binomials,
-    gumbels32,
+    gumbels32_where,
     integers,
     normal32_at,
     normals32,
@@ -474,10 +474,9 @@ def _shop(stream, present, firm, tenure, need, fit_at_join, basket, price_sensit
     ``MarketModel._shop``. Switchers churn from their old firm ('competitor_offer');
     first purchases from a firm may join its points programme. Returns the buyers, the
     firm each bought from, the unit price each saw and whether it was on a deal."""
-    n_firms = aware.shape[1]
     shoppers, current, stage_current, habitual, gumbel_row, deciding = _shoppers(
         stream, present, firm, aware, trust, thresholds, p)
-    gumbel = gumbels32(stream, deciding * (n_firms + 1)).reshape((deciding, n_firms + 1))
+    gumbel = _choice_noise(stream, shoppers, gumbel_row, aware, deciding)
     chosen, seen_price, would_anyway = shop_kernel(
         shoppers, current, stage_current, habitual, gumbel_row, gumbel, expectation, trust,
         aware, member, reference_price, price_sensitivity, deal_dependence, promo_price,
@@ -488,6 +487,29 @@ def _shop(stream, present, firm, tenure, need, fit_at_join, basket, price_sensit
     return _buy(stream, shoppers, current, chosen, seen_price, would_anyway, firm, tenure, need,
                 fit_at_join, basket, member, trust, last_rating, last_firm, positions, levers,
                 depth, flows, p)
+
+
+def _choice_noise(stream, shoppers, gumbel_row, aware, deciding):
+    """The Gumbel noise of the deciding shoppers: a row each, one column per firm and one
+    for not buying, from the stream's next ``deciding * (F + 1)`` numbers. Only the
+    entries that can matter are computed — the firms each shopper knows, and not
+    buying — the others are left at zero (the choice never looks at them)."""
+    n_firms = aware.shape[1]
+    width = n_firms + 1
+    needed = np.empty(deciding * width, np.int64)
+    n_needed = 0
+    for j in range(shoppers.size):
+        g = gumbel_row[j]
+        if g < 0:
+            continue
+        i = shoppers[j]
+        for f in range(n_firms):
+            needed[n_needed] = g * width + f  # branch-free: kept if the firm is known
+            n_needed += aware[i, f]
+        needed[n_needed] = g * width + n_firms
+        n_needed += 1
+    noise = gumbels32_where(stream, deciding * width, needed[:n_needed])
+    return noise.reshape((deciding, width))
 
 
 def _buy(stream, shoppers, current, chosen, seen_price, would_anyway, firm, tenure, need,
@@ -685,12 +707,12 @@ if numba is not None:
     _stage, _fit, _first_expectation, _churn = (
         _jit(f) for f in (_stage, _fit, _first_expectation, _churn))
     _unpack = numba.njit(inline="always")(_unpack)  # no source file to cache it by
+    _phases = (_arrive, _drift_needs, _fade_trust, _speak, _hear, _spread_and_hear,
+               _spread_well_mixed_and_hear, _become_aware, _shift_expectations, _shoppers,
+               _choice_noise, _buy, _shop, _experience, _leave_and_count)
     (_arrive, _drift_needs, _fade_trust, _speak, _hear, _spread_and_hear,
-     _spread_well_mixed_and_hear, _become_aware, _shift_expectations, _shoppers, _buy, _shop,
-     _experience, _leave_and_count) = (
-        _jit(f) for f in (_arrive, _drift_needs, _fade_trust, _speak, _hear, _spread_and_hear,
-                          _spread_well_mixed_and_hear, _become_aware, _shift_expectations,
-                          _shoppers, _buy, _shop, _experience, _leave_and_count))
+     _spread_well_mixed_and_hear, _become_aware, _shift_expectations, _shoppers, _choice_noise,
+     _buy, _shop, _experience, _leave_and_count) = (_jit(f) for f in _phases)
     customer_step = _jit(_customer_step)
 else:
     customer_step = None

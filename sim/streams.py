@@ -245,23 +245,38 @@ def gumbels32(state, n):
     words. Computed in blocks whose scratch stays in the processor's cache (at a million
     shoppers, whole-size temporaries would be tens of MB of memory traffic)."""
     out = np.empty(n, np.float32)
-    key, used = state[_KEY], state[_USED]
+    _gumbels_at(state[_KEY], state[_USED], np.arange(n), out)
+    state[_USED] += np.uint64(n)
+    return out
+
+
+def gumbels32_where(state, n, needed):
+    """The Gumbel draws of the next ``n`` positions that are ``needed`` (indices in
+    ``[0, n)``), as :func:`gumbels32` gives them, in an array of ``n`` (zero elsewhere);
+    advances the stream by ``n``. Each draw depends on its position alone, so the others
+    need not be computed: a shopper's noise for firms it does not know is never used."""
+    out = np.zeros(n, np.float32)
+    _gumbels_at(state[_KEY], state[_USED], needed, out)
+    state[_USED] += np.uint64(n)
+    return out
+
+
+def _gumbels_at(key, used, where, out):
+    """``out[where[k]]`` = the Gumbel draw at stream position ``used + where[k]``."""
     x = np.empty(_GUMBEL_BLOCK)
     e = np.empty(_GUMBEL_BLOCK)
-    for start in range(0, n, _GUMBEL_BLOCK):
-        size = min(_GUMBEL_BLOCK, n - start)
+    for start in range(0, where.size, _GUMBEL_BLOCK):
+        size = min(_GUMBEL_BLOCK, where.size - start)
         block, scratch = x[:size], e[:size]
         for k in range(size):
-            u = uniform32_at(key, used + np.uint64(start + k))
+            u = uniform32_at(key, used + np.uint64(where[start + k]))
             block[k] = max(np.float64(u), _GUMBEL_FLOOR)
         _log_in_place(block, scratch)
         for k in range(size):
             block[k] = -block[k]
         _log_in_place(block, scratch)
         for k in range(size):
-            out[start + k] = np.float32(-block[k])
-    state[_USED] = used + np.uint64(n)
-    return out
+            out[where[start + k]] = np.float32(-block[k])
 
 
 def binomials(state, trials, p, n):
@@ -315,11 +330,13 @@ if numba is not None:
                                            _wedge_uniform, _uniform24, _uniform53,
                                            _log_reduced))
     _jit = numba.njit(cache=True, error_model="numpy")
-    _normal_slow, _log_in_place = _jit(_normal_slow), _jit(_log_in_place)
+    _normal_slow, _log_in_place, _gumbels_at = (
+        _jit(f) for f in (_normal_slow, _log_in_place, _gumbels_at))
     position, advance, uniform32_at, uniform64_at, normal32_at = (
         _inline(f) for f in (position, advance, uniform32_at, uniform64_at, normal32_at))
-    uniforms32, uniforms64, normals32, gumbels32, binomials, integers = (
-        _jit(f) for f in (uniforms32, uniforms64, normals32, gumbels32, binomials, integers))
+    uniforms32, uniforms64, normals32, gumbels32, gumbels32_where, binomials, integers = (
+        _jit(f) for f in (uniforms32, uniforms64, normals32, gumbels32, gumbels32_where,
+                          binomials, integers))
 
 
 # ------------------------------------------------------------------ the numpy side

@@ -65,6 +65,21 @@ def test_numbers_drawn_one_by_one_in_a_compiled_loop_are_the_streams_numbers():
     assert a.used == int(b[1]) == 100_000
 
 
+def test_gumbels_drawn_where_needed_are_the_streams_numbers_there():
+    """The choice computes Gumbel noise only for the firms a shopper knows: those entries
+    must be the numbers of the full draw, and the stream must move on by all of it."""
+    a, b = pair()
+    rng = np.random.default_rng(5)
+    # More than one block of the compiled loop, with gaps of every length.
+    needed = np.flatnonzero(rng.random(3_000) < 0.6)
+    partial = streams.gumbels32_where(b, 3_000, needed)
+    full = a.standard_gumbel(3_000)
+    assert np.array_equal(partial[needed], full[needed])
+    assert not partial[np.setdiff1d(np.arange(3_000), needed)].any()
+    assert a.used == int(b[1]) == 3_000
+    assert np.array_equal(a.random(10, dtype=np.float32), streams.uniforms32(b, 10))
+
+
 def streams_without_numba(monkeypatch):
     """A separate copy of sim.streams imported as if numba were not installed."""
     monkeypatch.setitem(sys.modules, "numba", None)
