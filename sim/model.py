@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim import accounts, compiled_step, kernels
 from sim.firm import Firm
+from sim.memory import move_to_huge_pages, on_huge_pages
 from sim.metrics import (
     CUSTOMER_FLOWS,
     FIRM_METRICS,
@@ -115,6 +116,11 @@ class MarketModel(mesa.Model):
         for f in self.firms:
             f.values = self.firm_table[f.index]
         self.state: CustomerState = initial_state(scenario, self.rng)
+        if self.engine == "numba":  # its arrays stay in place from step to step
+            move_to_huge_pages(self.state)
+            self.graph = dataclasses.replace(self.graph,
+                                             indptr=on_huge_pages(self.graph.indptr),
+                                             indices=on_huge_pages(self.graph.indices))
         #: The customers' random numbers (both engines): a counter-based stream keyed
         #: from ``rng`` (:mod:`sim.streams`).
         self.draws = CounterStream(int(self.rng.integers(0, 2**64, dtype=np.uint64)))
@@ -135,7 +141,8 @@ class MarketModel(mesa.Model):
             # Messages heard per (customer, firm) pair, positive and negative side by side
             # (one cache line per message at a million customers); zero between steps, so
             # that a step touches only the pairs that heard something.
-            self._heard = np.zeros((self.state.n, self.n_firms, 2), dtype=np.int32)
+            self._heard = on_huge_pages(
+                np.zeros((self.state.n, self.n_firms, 2), dtype=np.int32))
         self.datacollector = MetricsCollector(Firm)
 
     # ------------------------------------------------------------------ the step
