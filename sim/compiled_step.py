@@ -54,11 +54,11 @@ _DEAL, _DEADWEIGHT, _NEW, _CHURNED, _SATISFIED, _EXITS, _ACQUISITION = (
 _CHURN_CAUSE = CUSTOMER_FLOWS.index(f"churn_{CHURN_CAUSES[0]}")
 _COMPETITOR = CUSTOMER_FLOWS.index("churn_competitor_offer")
 _N_FLOWS = len(CUSTOMER_FLOWS)
-#: How many speakers, and message keys, ahead the word-of-mouth loops prefetch.
-_SPEAKERS_AHEAD, _KEYS_AHEAD = 8, 32
 _N_COUNTS = len(MARKET_COUNTS)
 _PRESENT = 1
 _GONE = 2
+#: How many speakers, and message keys, ahead the word-of-mouth loops prefetch.
+_SPEAKERS_AHEAD, _KEYS_AHEAD = 8, 32
 (_LIST_PRICE, _ADVERTISING, _CLAIM_INFLATION, _POINTS_RATE, _PERSONALISATION, _QUALITY,
  _SERVICE, _SOCIAL_VALUE, _RECOVERY) = (LEVER_NAMES.index(name) for name in (
      "list_price", "advertising", "claim_inflation", "points_rate", "personalisation",

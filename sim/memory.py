@@ -16,28 +16,46 @@ import dataclasses
 import mmap
 
 import numpy as np
+import numpy.typing as npt
 
 HUGE_PAGE = 2 << 20
 #: Arrays smaller than this stay where they are (they span few pages anyway).
 MIN_BYTES = 4 << 20
 
-def on_huge_pages(array: np.ndarray) -> np.ndarray:
-    """A copy of ``array`` in memory asked to be backed by huge pages, aligned to one;
-    ``array`` itself if it is smaller than :data:`MIN_BYTES` or the system has no such
+
+def _mapped(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
+    """Zeros of ``shape`` in fresh memory asked to be backed by huge pages, aligned to
+    one; ``None`` for fewer than :data:`MIN_BYTES` or where the system has no such
     request (``mmap.MADV_HUGEPAGE``) or refuses it."""
+    count = int(np.prod(shape))
+    nbytes = count * dtype.itemsize
     advice = getattr(mmap, "MADV_HUGEPAGE", None)
-    if array.nbytes < MIN_BYTES or advice is None:
-        return array
-    size = -(-array.nbytes // HUGE_PAGE) * HUGE_PAGE + HUGE_PAGE  # room to align
+    if nbytes < MIN_BYTES or advice is None:
+        return None
+    size = -(-nbytes // HUGE_PAGE) * HUGE_PAGE + HUGE_PAGE  # room to align
     try:
         buffer = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         buffer.madvise(advice)
     except (OSError, ValueError):
-        return array
+        return None
     start = np.frombuffer(buffer, dtype=np.uint8, count=1).ctypes.data
-    offset = -start % HUGE_PAGE
-    copy = np.frombuffer(buffer, dtype=array.dtype, count=array.size, offset=offset)
-    copy = copy.reshape(array.shape)  # the copy keeps the mapping alive (its base)
+    zeros = np.frombuffer(buffer, dtype=dtype, count=count, offset=-start % HUGE_PAGE)
+    return zeros.reshape(shape)  # the array keeps the mapping alive (its base)
+
+
+def zeros_on_huge_pages(shape: tuple[int, ...], dtype: npt.DTypeLike) -> np.ndarray:
+    """``numpy.zeros(shape, dtype)``, on huge pages where :func:`_mapped` gives them (the
+    system's fresh memory is zero: nothing is written until the array is used)."""
+    zeros = _mapped(shape, np.dtype(dtype))
+    return np.zeros(shape, dtype) if zeros is None else zeros
+
+
+def on_huge_pages(array: np.ndarray) -> np.ndarray:
+    """A copy of ``array`` on huge pages where :func:`_mapped` gives them; ``array``
+    itself elsewhere (small arrays, systems without huge pages)."""
+    copy = _mapped(array.shape, array.dtype)
+    if copy is None:
+        return array
     copy[...] = array
     return copy
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim import accounts, compiled_step, kernels
 from sim.firm import Firm
-from sim.memory import move_to_huge_pages, on_huge_pages
+from sim.memory import move_to_huge_pages, on_huge_pages, zeros_on_huge_pages
 from sim.metrics import (
     CUSTOMER_FLOWS,
     FIRM_METRICS,
@@ -141,8 +141,7 @@ class MarketModel(mesa.Model):
             # Messages heard per (customer, firm) pair, positive and negative side by side
             # (one cache line per message at a million customers); zero between steps, so
             # that a step touches only the pairs that heard something.
-            self._heard = on_huge_pages(
-                np.zeros((self.state.n, self.n_firms, 2), dtype=np.int32))
+            self._heard = zeros_on_huge_pages((self.state.n, self.n_firms, 2), np.int32)
         self.datacollector = MetricsCollector(Firm)
 
     # ------------------------------------------------------------------ the step

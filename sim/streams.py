@@ -242,8 +242,7 @@ def _log_in_place(x, e):
 
 def gumbels32(state, n):
     """``n`` float32 standard Gumbel draws ``-log(-log(u))``; advances the stream by ``n``
-    words. Computed in blocks whose scratch stays in the processor's cache (at a million
-    shoppers, whole-size temporaries would be tens of MB of memory traffic)."""
+    words. (The compiled step takes only those it needs: :func:`gumbels32_where`.)"""
     out = np.empty(n, np.float32)
     _gumbels_at(state[_KEY], state[_USED], np.arange(n), out)
     state[_USED] += np.uint64(n)
@@ -262,7 +261,9 @@ def gumbels32_where(state, n, needed):
 
 
 def _gumbels_at(key, used, where, out):
-    """``out[where[k]]`` = the Gumbel draw at stream position ``used + where[k]``."""
+    """``out[where[k]]`` = the Gumbel draw at stream position ``used + where[k]``.
+    Computed in blocks whose scratch stays in the processor's cache (at a million
+    shoppers, whole-size temporaries would be tens of MB of memory traffic)."""
     x = np.empty(_GUMBEL_BLOCK)
     e = np.empty(_GUMBEL_BLOCK)
     for start in range(0, where.size, _GUMBEL_BLOCK):

@@ -5,7 +5,13 @@ import dataclasses
 
 import numpy as np
 
-from sim.memory import HUGE_PAGE, MIN_BYTES, move_to_huge_pages, on_huge_pages
+from sim.memory import (
+    HUGE_PAGE,
+    MIN_BYTES,
+    move_to_huge_pages,
+    on_huge_pages,
+    zeros_on_huge_pages,
+)
 
 
 def test_a_large_array_is_copied_whole_and_aligned():
@@ -40,3 +46,12 @@ def test_a_records_arrays_are_moved_in_place_with_their_values():
     move_to_huge_pages(record)
     assert np.array_equal(record.large, large)
     assert record.small is small and record.label == "kept"
+
+
+def test_zeros_on_huge_pages_are_zeros_of_the_shape_asked():
+    for shape, dtype in (((MIN_BYTES // 8, 2, 2), np.int32), ((10,), np.float64)):
+        zeros = zeros_on_huge_pages(shape, dtype)
+        assert zeros.shape == shape and zeros.dtype == dtype
+        assert not zeros.any() and zeros.flags.c_contiguous and zeros.flags.writeable
+        if zeros.nbytes >= MIN_BYTES and zeros.base is not None:  # mapped (Linux)
+            assert zeros.ctypes.data % HUGE_PAGE == 0
