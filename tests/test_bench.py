@@ -63,3 +63,27 @@ def test_reference_ratio_is_the_median_of_turns_taken_with_the_reference(bench):
     low, high = (float(x) for x in row["ratio_range"].split("x")[0].split("-"))
     assert low - 0.5 <= ratio <= high + 0.5
     assert row["ratio_range"].endswith("of 3")
+
+
+def test_scaling_is_the_median_of_back_to_back_pairs(bench):
+    """Each extra pair is a 100k then a 1M point; the 1M row reports the middle ratio."""
+    small, big = bench.SCALING_SIZES
+    rows = [{"n": small, "firms": 2, "t_step_s": 1.0}, {"n": big, "firms": 2, "t_step_s": 13.0},
+            {"n": small, "firms": 4, "t_step_s": 1.0}]  # 4 firms: no 1M point, no pairs
+    times = iter([2.0, 22.0, 1.0, 11.5])  # pairs' ratios: 11.0 and 11.5
+    calls = []
+
+    def measure_point(n, firms):
+        calls.append((n, firms))
+        return {"n": n, "firms": firms, "t_step_s": next(times)}
+
+    bench.repeat_scaling(rows, 3, measure_point)
+    assert calls == [(small, 2), (big, 2), (small, 2), (big, 2)]
+    assert rows[1]["step_time_ratio"] == pytest.approx(11.5)      # of 11.0, 11.5, 13.0
+    assert rows[1]["scaling_range"] == "11.0-13.0 of 3"
+    assert "scaling_range" not in rows[2]
+
+    rows[1].pop("scaling_range")
+    bench.repeat_scaling(rows, 1, measure_point)                   # the table's pair alone
+    assert rows[1]["step_time_ratio"] == pytest.approx(13.0)
+    assert rows[1]["scaling_range"] == "13.0-13.0 of 1"
