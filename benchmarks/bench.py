@@ -308,15 +308,21 @@ def measure_with_reference(n: int, firms: int = 2, steps: int = 20, warmup: int 
         row["reference_customer_steps_per_s"] = ref
         row["ratio_vs_reference"] = row["customer_steps_per_s"] / ref
         turns.append(row)
-    by_ratio = sorted(turns, key=lambda r: r["ratio_vs_reference"])
-    median = by_ratio[len(by_ratio) // 2]
+    median, lowest, highest = _median_and_range(turns, lambda r: r["ratio_vs_reference"])
     row = dict(turns[0])
     for key in ("customer_steps_per_s", "t_step_s", "reference_customer_steps_per_s",
                 "ratio_vs_reference"):
         row[key] = median[key]
-    row["ratio_range"] = (f"{by_ratio[0]['ratio_vs_reference']:.0f}-"
-                          f"{by_ratio[-1]['ratio_vs_reference']:.0f}x of {len(turns)}")
+    row["ratio_range"] = f"{lowest:.0f}-{highest:.0f}x of {len(turns)}"
     return row
+
+
+def _median_and_range(items: Sequence[Any],
+                      key: Callable[[Any], float]) -> tuple[Any, float, float]:
+    """The item with the median ``key`` (the upper middle one for an even count), and
+    the lowest and highest ``key``."""
+    ordered = sorted(items, key=key)
+    return ordered[len(ordered) // 2], key(ordered[0]), key(ordered[-1])
 
 
 def end_to_end(n: int = END_TO_END_N, steps: int = END_TO_END_STEPS, firms: int = 2,
@@ -457,8 +463,8 @@ def repeat_scaling(rows: list[dict[str, Any]], pairs: int,
     """Measure t(1M) / t(100k) on ``pairs`` pairs of points in all, each pair back to
     back: the pair already in ``rows`` and ``pairs - 1`` more from ``measure_point(n,
     firms)``. The 1M row's ``step_time_ratio`` becomes the median ratio of the pairs
-    (the middle one; the lower middle for an even count) and ``scaling_range`` gives
-    the lowest and highest."""
+    (as :func:`_median_and_range` takes it) and ``scaling_range`` gives the lowest and
+    highest."""
     small_n, big_n = SCALING_SIZES
     for firms in sorted({r["firms"] for r in rows}):
         by_n = {r["n"]: r for r in rows if r["firms"] == firms}
@@ -469,9 +475,9 @@ def repeat_scaling(rows: list[dict[str, Any]], pairs: int,
             small = measure_point(small_n, firms)
             big = measure_point(big_n, firms)
             ratios.append(big["t_step_s"] / small["t_step_s"])
-        ratios.sort()
-        by_n[big_n]["step_time_ratio"] = ratios[(len(ratios) - 1) // 2]
-        by_n[big_n]["scaling_range"] = f"{ratios[0]:.1f}-{ratios[-1]:.1f} of {len(ratios)}"
+        median, lowest, highest = _median_and_range(ratios, float)
+        by_n[big_n]["step_time_ratio"] = median
+        by_n[big_n]["scaling_range"] = f"{lowest:.1f}-{highest:.1f} of {len(ratios)}"
 
 
 def _int_list(text: str) -> list[int]:
@@ -569,9 +575,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         by_n = {r["n"]: r for r in rows if r["firms"] == firms}
         if all(n in by_n for n in SCALING_SIZES):
             big = by_n[SCALING_SIZES[1]]
-            spread = f", pairs {big['scaling_range']}" if big.get("scaling_range") else ""
             print(f"scaling, {firms} firms: t(1M)/t(100k) = {big['step_time_ratio']:.1f} "
-                  f"(median of the pairs{spread}; target <= 12)")
+                  f"(median of the pairs, pairs {big['scaling_range']}; target <= 12)")
         big = sorted((r for r in rows if r["firms"] == firms), key=lambda r: r["n"])[-2:]
         if len(big) == 2 and big[1]["n"] > big[0]["n"]:
             marginal = ((big[1]["peak_rss_mb"] - big[0]["peak_rss_mb"]) * 2**20
