@@ -140,6 +140,10 @@ def uses_array_builder(spec: NetworkSpec, n_nodes: int) -> bool:
     return spec.builder == "arrays"
 
 
+#: What a graph file's errors call it (:class:`ScenarioError`'s ``what``).
+GRAPH_FILE = "graph file"
+
+
 def read_graph_file(path: Path, fmt: str = "auto") -> nx.Graph:
     """Read an edge-list or GraphML file, with an error that names the file."""
     if fmt == "auto":
@@ -151,7 +155,8 @@ def read_graph_file(path: Path, fmt: str = "auto") -> nx.Graph:
             g = nx.read_edgelist(path, nodetype=str, data=False, comments="#")
     except Exception as exc:  # networkx raises many kinds on malformed files
         raise ScenarioError(str(path), [Problem("network.path", str(path),
-                                                f"cannot read {fmt} graph: {exc}")]) from exc
+                                                f"cannot read {fmt} graph: {exc}")],
+                            GRAPH_FILE) from exc
     return nx.Graph(g)
 
 
@@ -169,7 +174,8 @@ def _check_size(g: nx.Graph, scenario: Scenario, path: Path) -> None:
         raise ScenarioError(str(path), [Problem(
             "network.path", str(path),
             f"the graph has {g.number_of_nodes()} nodes but the scenario has {n} customers "
-            "(customers.n_initial + arrivals_per_step * run.steps); they must match")])
+            "(customers.n_initial + arrivals_per_step * run.steps); they must match")],
+            GRAPH_FILE)
 
 
 def build_graph(scenario: Scenario, seed: int) -> Graph:

@@ -38,16 +38,19 @@ class Problem:
 
 
 class ScenarioError(ValueError):
-    """A scenario (file or dictionary) failed validation.
+    """A scenario (file or dictionary), or a file it or a sweep relies on, failed
+    validation.
 
-    The message names the source, and for every problem the key path, the offending
-    value and what is allowed. ``problems`` holds them as :class:`Problem` records.
+    The message names the source and what it is (``what``: "scenario", "sweep file",
+    "graph file"), and for every problem the key path, the offending value and what is
+    allowed. ``problems`` holds them as :class:`Problem` records.
     """
 
-    def __init__(self, source: str, problems: Sequence[Problem]):
+    def __init__(self, source: str, problems: Sequence[Problem], what: str = "scenario"):
         self.source = source
+        self.what = what
         self.problems = list(problems)
-        lines = [f"{source}: {len(self.problems)} problem(s) in scenario"]
+        lines = [f"{source}: {len(self.problems)} problem(s) in {what}"]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 

@@ -39,8 +39,10 @@ EXPECTED = {
 }
 #: Files that load but whose graph cannot be used: caught by validate and by run.
 GRAPH_PROBLEMS = {
-    "unreadable_graph": ["network.path", "unreadable_graph.graphml", "cannot read graphml"],
-    "graph_size_mismatch": ["network.path", "has 10 nodes", "50 customers"],
+    "unreadable_graph": ["network.path", "unreadable_graph.graphml", "cannot read graphml",
+                         "1 problem(s) in graph file"],
+    "graph_size_mismatch": ["network.path", "has 10 nodes", "50 customers",
+                            "1 problem(s) in graph file"],
 }
 
 
@@ -55,7 +57,8 @@ def test_malformed_file_is_rejected_with_key_and_problem(name):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     message = str(info.value)
-    assert str(path) in message
+    assert message.startswith(f"{path}: ")
+    assert "problem(s) in scenario" in message
     for fragment in EXPECTED[name]:
         assert fragment in message, f"{fragment!r} missing from:\n{message}"
 

@@ -140,6 +140,10 @@ class SweepSpec:
         return [p.path for p in self.parameters]
 
 
+#: What a sweep file's errors call it (:class:`ScenarioError`'s ``what``).
+SWEEP_FILE = "sweep file"
+
+
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file; raise :class:`ScenarioError` listing every problem."""
     path = Path(path)
@@ -147,9 +151,11 @@ def load_sweep(path: str | Path) -> SweepSpec:
         text = path.read_text()
         data = tomllib.loads(text)
     except OSError as exc:
-        raise ScenarioError(str(path), [Problem("", str(path), f"cannot read: {exc}")]) from exc
+        raise ScenarioError(str(path), [Problem("", str(path), f"cannot read: {exc}")],
+                            SWEEP_FILE) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from exc
+        raise ScenarioError(str(path), [Problem("", None, f"not valid TOML: {exc}")],
+                            SWEEP_FILE) from exc
     return sweep_from_dict(data, path, text)
 
 
@@ -163,7 +169,8 @@ def sweep_from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Swee
     sweep = data.get("sweep")
     if not isinstance(sweep, Mapping):
         raise ScenarioError(str(path), [*problems, Problem("sweep", sweep,
-                                                           "a [sweep] table is required")])
+                                                           "a [sweep] table is required")],
+                            SWEEP_FILE)
     _unknown(sweep, SWEEP_KEYS, "sweep", problems)
     evaluator = sweep.get("evaluator", MARKET)
     if not isinstance(evaluator, str) or (evaluator != MARKET and ":" not in evaluator):
@@ -227,7 +234,7 @@ def sweep_from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Swee
     if base is not None:
         _check_against_base(base, parameters, problems)
     if problems:
-        raise ScenarioError(str(path), problems)
+        raise ScenarioError(str(path), problems, SWEEP_FILE)
     return SweepSpec(source=path, text=text, base_path=base_path, base=base, design=design,
                      replications=replications, seed=seed, samples=samples, levels=levels,
                      morris_levels=morris_levels, overrides=dict(overrides),
