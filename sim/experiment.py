@@ -138,7 +138,7 @@ class Results:
                            "points_cost", "service_cost", "deadweight_discount", "revenue",
                            "new_customers", "churned",
                            *(f"churn_{c}" for c in CHURN_CAUSES)):
-                row[metric] = float(np.nanmean(g[metric].to_numpy(dtype=float)))
+                row[metric] = _mean_of_defined(g[metric].to_numpy(dtype=float))
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -197,6 +197,14 @@ def crossover_step(diff: np.ndarray, steps: Sequence[int]) -> int | None:
     if behind.size == 0:
         return None  # ahead from the start: nothing was overtaken
     return int(steps[behind[-1] + 1])
+
+
+def _mean_of_defined(values: np.ndarray) -> float:
+    """Mean over the replications where a metric is defined (NaN, without numpy's
+    empty-slice warning, where it never is: e.g. the share of satisfied churners of a
+    firm nobody left)."""
+    defined = values[~np.isnan(values)]
+    return float(defined.mean()) if defined.size else float("nan")
 
 
 def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:

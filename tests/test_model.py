@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from sim.experiment import run, run_replication
 from sim.metrics import FIRM_METRICS, MARKET_METRICS
 from sim.model import MarketModel
-from sim.scenario import CHURN_CAUSES
+from sim.scenario import CHURN_CAUSES, load_scenario
 from sim.state import Lifecycle, Presence
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
@@ -209,3 +210,16 @@ def test_customer_snapshots_only_on_request(small, tmp_path):
     table = pd.read_parquet(tmp_path / "customers.parquet")
     assert tmp_path / "customers.parquet" in written
     assert len(table) == 2 * 2 * n and set(table["replication"]) == {0, 1}
+
+
+def test_summary_of_a_metric_never_defined_is_nan_without_warnings():
+    """A single firm that nobody leaves has no satisfied-churner share in any replication."""
+    bass = load_scenario(SIM.parent / "scenarios" / "verification" / "bass.toml")
+    scenario = bass.with_overrides({"customers.n_initial": 200, "run.steps": 5})
+    results = run(scenario, replications=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summary = results.summary()
+    assert (results.per_replication()["churned"] == 0).all()
+    assert summary["satisfied_churn_share"].isna().all()
+    assert summary["revenue"].notna().all()
