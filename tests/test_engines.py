@@ -73,3 +73,43 @@ def test_levers_changed_between_steps_reach_the_compiled_step(small):
     for column in ("active_customers", "aware", "purchases", "churned"):
         np.testing.assert_array_equal(a[column], b[column], err_msg=column)
     np.testing.assert_allclose(a["cost_of_goods"], b["cost_of_goods"], rtol=1e-5)
+
+
+def test_shop_kernel_in_blocks_chooses_as_shopper_by_shopper():
+    """The shop kernel scores the deciding shoppers in blocks (``SHOP_BLOCK``), firm by
+    firm; every shopper's choice, price seen and deadweight flag must be those of a call
+    for that shopper alone — with habitual buyers mixed in and three blocks' worth of
+    deciders."""
+    rng = np.random.default_rng(5)
+    n, n_firms, m = 4000, 3, 2 * kernels.SHOP_BLOCK + 600
+    shoppers = np.sort(rng.choice(n, m, replace=False))
+    current = rng.integers(-1, n_firms, m)
+    stage_current = np.where(current >= 0, rng.integers(0, 4, m), 0).astype(np.int8)
+    habitual = (stage_current >= 3) & (rng.random(m) < 0.5)
+    deciding = int(np.count_nonzero(~habitual))
+    assert habitual.any() and deciding > 2 * kernels.SHOP_BLOCK
+    gumbel = rng.gumbel(size=(deciding, n_firms + 1)).astype(np.float32)
+    customers = (rng.random((n, n_firms)).astype(np.float32),  # expectation
+                 rng.random((n, n_firms)).astype(np.float32),  # trust
+                 rng.random((n, n_firms)) < 0.7,  # aware
+                 rng.random((n, n_firms)) < 0.3,  # member
+                 (0.5 + rng.random(n)).astype(np.float32),  # reference price
+                 (2 * rng.random(n)).astype(np.float32),  # price sensitivity
+                 rng.random(n).astype(np.float32))  # deal dependence
+    market = (np.array([0.8, 1.0, 0.9], np.float32), np.array([1.0, 1.1, 0.9], np.float32),
+              np.array([0.05, 0.0, 0.0], np.float32), np.array([0.2, 0.0, 0.0], np.float32),
+              np.float32(0.6), 3, 0.5, 0.1, 0.5, 0.5, 2.0, 0.05, 0.3, 5.0, 0.5)
+
+    whole = kernels.shop_kernel(shoppers, current, stage_current, habitual, gumbel,
+                                *customers, *market)
+    row = 0
+    for j in range(m):
+        alone = slice(j, j + 1)
+        noise = gumbel[row:row + (not habitual[j])]
+        single = kernels.shop_kernel(shoppers[alone], current[alone], stage_current[alone],
+                                     habitual[alone], noise, *customers, *market)
+        row += not habitual[j]
+        for name, a, b in zip(("chosen", "seen_price", "would_anyway"), whole, single,
+                              strict=True):
+            assert a[j] == b[0], f"shopper {j}: {name} {a[j]} in blocks, {b[0]} alone"
+    assert len(set(whole[0].tolist())) == n_firms + 1  # every firm and not buying occur
