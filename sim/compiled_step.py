@@ -478,7 +478,7 @@ def _shop(stream, present, firm, tenure, need, fit_at_join, basket, price_sensit
         stream, present, firm, aware, trust, thresholds, p)
     gumbel = _choice_noise(stream, shoppers, gumbel_row, aware, deciding)
     chosen, seen_price, would_anyway = shop_kernel(
-        shoppers, current, stage_current, habitual, gumbel, expectation, trust,
+        shoppers, current, stage_current, habitual, gumbel_row, gumbel, expectation, trust,
         aware, member, reference_price, price_sensitivity, deal_dependence, promo_price,
         levers[_LIST_PRICE], levers[_POINTS_RATE], depth, thresholds[1], 3,
         p.emotional_preference,

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.prefetch import prefetch
-
 try:
     import numba
 except ImportError:  # the numpy engine needs nothing compiled
@@ -48,149 +46,70 @@ def _utility(expected, sensitivity, price, per_reference, trust, liked, own, zon
     return u + switching_cost if own else u
 
 
-#: Deciding shoppers scored together: their columns (a few dozen bytes per shopper and
-#: firm) stay in the processor's cache whatever the market's size.
-SHOP_BLOCK = 1024
-
-
-def _shop_kernel(shoppers, current, stage_current, habitual, gumbel, expectation, trust,
-                 aware, member, reference, sensitivity, dependence, promo_price,
+def _shop_kernel(shoppers, current, stage_current, habitual, gumbel_row, gumbel, expectation,
+                 trust, aware, member, reference, sensitivity, dependence, promo_price,
                  list_price, points_rate, depth, emotional_threshold, behavioural_stage,
                  emotional_preference, switching_cost, trust_insensitivity, deal_sensitivity,
                  loss_aversion, zone, outside_utility, precision, promotion_resistance):
     """Choice of every shopper, the unit price it saw, and whether it would have bought
-    from the same firm at full price (deadweight); see :mod:`sim.rules.choice`.
-
-    Habitual buyers rebuy at once. The deciding shoppers are taken in blocks: their rows
-    are gathered into one contiguous column per firm, each firm is scored over the whole
-    block in a loop without branches (which the compiler turns into vector
-    instructions), and the winners are written back. Firms are taken in order and a
-    later firm wins only with a strictly higher score, as in a pass over each shopper's
-    firms; the unknown firms never win.
-
-    ``gumbel`` has a row per deciding shopper, in the order of ``shoppers``: one column
-    per firm and one for not buying.
-    """
+    from the same firm at full price (deadweight); see :mod:`sim.rules.choice`."""
     m = shoppers.size
     n_firms = promo_price.size
     chosen = np.empty(m, np.int64)
     seen_price = np.zeros(m, np.float32)
     would_anyway = np.zeros(m, np.bool_)
-    deciders = np.empty(m, np.int64)
-    d = 0
+    outside_score_base = precision * outside_utility
     for j in range(m):
+        i = shoppers[j]
+        cur = current[j]
+        loyal = stage_current[j] >= behavioural_stage
         if habitual[j]:
-            i, cur = shoppers[j], current[j]
             chosen[j] = cur
             seen_price[j] = promo_price[cur] * (1.0 - points_rate[cur] * member[i, cur])
             would_anyway[j] = True
-        else:
-            deciders[d] = j
-            d += 1
-    width = min(d, SHOP_BLOCK)
-    # Per firm and decider (the input arrays' own types, so that every product and sum
-    # is the one a pass over the original arrays would compute).
-    known = np.empty((n_firms, width), np.bool_)
-    is_member = np.empty((n_firms, width), member.dtype)
-    expected = np.empty((n_firms, width), expectation.dtype)
-    trusted = np.empty((n_firms, width), trust.dtype)
-    noise = np.empty((n_firms, width), gumbel.dtype)
-    # Per decider.
-    rows = np.empty(width, np.int64)
-    cur = np.empty(width, np.int64)
-    loyal = np.empty(width, np.bool_)
-    per_reference = np.empty(width)
-    own_sensitivity = np.empty(width, sensitivity.dtype)
-    dependence_factor = np.empty(width)
-    outside = np.empty(width)
-    best_score = np.empty(width)
-    full_score = np.empty(width)
-    best = np.empty(width, np.int64)
-    full_best = np.empty(width, np.int64)
-    best_price = np.empty(width)
-    outside_score_base = precision * outside_utility
-    flat_aware, flat_member = aware.reshape(-1), member.reshape(-1)
-    flat_expectation, flat_trust = expectation.reshape(-1), trust.reshape(-1)
-    for start in range(0, d, SHOP_BLOCK):
-        size = min(SHOP_BLOCK, d - start)
-        # Gather, one simple loop per column. At a million customers the shoppers' rows
-        # are in memory, not in the cache: ask for all of them first, so that the
-        # column loops do not each wait for their own.
-        for k in range(size):
-            i = shoppers[deciders[start + k]]
-            rows[k] = i
-            prefetch(flat_aware, i * n_firms)
-            prefetch(flat_member, i * n_firms)
-            prefetch(flat_expectation, i * n_firms)
-            prefetch(flat_trust, i * n_firms)
-            prefetch(reference, i)
-            prefetch(sensitivity, i)
-            prefetch(dependence, i)
-        for k in range(size):
-            j = deciders[start + k]
-            cur[k] = current[j]
-            loyal[k] = stage_current[j] >= behavioural_stage
-        for k in range(size):
-            per_reference[k] = 1.0 / np.float64(reference[rows[k]])
-        for k in range(size):
-            own_sensitivity[k] = sensitivity[rows[k]]
-        for k in range(size):
-            dependence_factor[k] = 1.0 + deal_sensitivity * dependence[rows[k]]
-        for k in range(size):
-            outside[k] = outside_score_base + gumbel[start + k, n_firms]
+            continue
+        g = gumbel_row[j]
+        per_reference = 1.0 / np.float64(reference[i])
+        # Every firm is scored twice in one pass: at the prices on offer and at list
+        # prices (would the shopper have bought the same at full price: deadweight).
+        # The comparisons are coin tosses to the processor (Gumbel noise), so they are
+        # written as selections rather than branches; the unknown firms never win.
+        best_score = full_score = -np.inf
+        best = full_best = -1
+        best_price = 0.0
         for f in range(n_firms):
-            for k in range(size):
-                known[f, k] = aware[rows[k], f]
-            for k in range(size):
-                is_member[f, k] = member[rows[k], f]
-            for k in range(size):
-                expected[f, k] = expectation[rows[k], f]
-            for k in range(size):
-                trusted[f, k] = trust[rows[k], f]
-            for k in range(size):
-                noise[f, k] = gumbel[start + k, f]
-        # Score: every firm at the prices on offer and at list prices (would the shopper
-        # have bought the same at full price: deadweight).
-        for k in range(size):
-            best_score[k] = full_score[k] = -np.inf
-            best[k] = full_best[k] = -1
-            best_price[k] = 0.0
-        for f in range(n_firms):
-            offered = np.float64(promo_price[f])
-            held_back = list_price[f] - (1.0 - promotion_resistance) * (
-                list_price[f] - promo_price[f])
-            points = points_rate[f]
-            listed = np.float64(list_price[f])
-            for k in range(size):
-                promo = held_back if loyal[k] and f != cur[k] else offered
-                price = promo * (1.0 - points * is_member[f, k])
-                t = trusted[f, k]
-                sens = own_sensitivity[k] * (1.0 - trust_insensitivity * t) * dependence_factor[k]
-                liked = t >= emotional_threshold
-                own = f == cur[k]
-                score = precision * _utility(
-                    expected[f, k], sens, price, per_reference[k], t, liked, own, zone,
-                    loss_aversion, emotional_preference, switching_cost) + noise[f, k]
-                better = known[f, k] & (score > best_score[k])
-                best_score[k] = score if better else best_score[k]
-                best[k] = f if better else best[k]
-                best_price[k] = price if better else best_price[k]
-                score = precision * _utility(
-                    expected[f, k], sens, listed, per_reference[k], t, liked, own, zone,
-                    loss_aversion, emotional_preference, switching_cost) + noise[f, k]
-                better = known[f, k] & (score > full_score[k])
-                full_score[k] = score if better else full_score[k]
-                full_best[k] = f if better else full_best[k]
-        # Not buying wins ties; write the choices back.
-        for k in range(size):
-            j = deciders[start + k]
-            b = -1 if best_score[k] <= outside[k] else best[k]
-            full = -1 if full_score[k] <= outside[k] else full_best[k]
-            chosen[j] = b
-            seen_price[j] = best_price[k]
-            c = max(b, 0)
-            on_deal = (b >= 0) & ((depth[c] > 0) | (member[rows[k], c] & (points_rate[c] > 0)))
-            would_anyway[j] = on_deal & (full == b)
+            promo = promo_price[f]
+            if loyal and f != cur:
+                promo = list_price[f] - (1.0 - promotion_resistance) * (
+                    list_price[f] - promo_price[f])
+            price = promo * (1.0 - points_rate[f] * member[i, f])
+            t = trust[i, f]
+            sens = sensitivity[i] * (1.0 - trust_insensitivity * t) * (
+                1.0 + deal_sensitivity * dependence[i])
+            known = aware[i, f]
+            liked = t >= emotional_threshold
+            own = f == cur
+            score = precision * _utility(
+                expectation[i, f], sens, price, per_reference, t, liked, own, zone,
+                loss_aversion, emotional_preference, switching_cost) + gumbel[g, f]
+            better = known & (score > best_score)
+            best_score = score if better else best_score
+            best = f if better else best
+            best_price = price if better else best_price
+            score = precision * _utility(
+                expectation[i, f], sens, np.float64(list_price[f]), per_reference, t, liked,
+                own, zone, loss_aversion, emotional_preference, switching_cost) + gumbel[g, f]
+            better = known & (score > full_score)
+            full_score = score if better else full_score
+            full_best = f if better else full_best
+        outside = outside_score_base + gumbel[g, n_firms]
+        best = -1 if best_score <= outside else best
+        full_best = -1 if full_score <= outside else full_best
+        chosen[j] = best
+        seen_price[j] = best_price
+        b = max(best, 0)
+        on_deal = (best >= 0) & ((depth[b] > 0) | (member[i, b] & (points_rate[b] > 0)))
+        would_anyway[j] = on_deal & (full_best == best)
     return chosen, seen_price, would_anyway
 
 
