@@ -34,7 +34,7 @@ Measured per point:
     market itself holds, without temporaries.
 ``ratio_vs_reference``
     At n = 2,000 only: this engine's throughput over the per-agent reference model's
-    (:mod:`sim.reference`), both measured in the same subprocess with the same steps,
+    (:mod:`sim.verify.reference`), both measured in the same subprocess with the same steps,
     taking turns ``--repeats`` times (fresh models each time); the median ratio, and in
     ``ratio_range`` the lowest and highest. ``n/a`` when the reference model is not
     available.
@@ -154,7 +154,7 @@ def _state_bytes(model: Any) -> int:
 
 def _present(model: Any) -> int:
     """Customers in the market now."""
-    from sim.state import Presence
+    from sim.engine.state import Presence
 
     return int((model.state.presence == Presence.PRESENT).sum())
 
@@ -162,10 +162,10 @@ def _present(model: Any) -> int:
 @contextlib.contextmanager
 def _timed_graph_builds() -> Iterator[list[float]]:
     """Time the model's graph builds while inside the block (the builder is restored)."""
-    import sim.model
+    import sim.model.market
 
     times: list[float] = []
-    build = sim.model.build_graph
+    build = sim.model.market.build_graph
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
@@ -174,11 +174,11 @@ def _timed_graph_builds() -> Iterator[list[float]]:
         finally:
             times.append(time.perf_counter() - t0)
 
-    sim.model.build_graph = timed
+    sim.model.market.build_graph = timed
     try:
         yield times
     finally:
-        sim.model.build_graph = build
+        sim.model.market.build_graph = build
 
 
 # ------------------------------------------------------------------ measurements
@@ -224,13 +224,13 @@ def measure(n: int, firms: int = 2, steps: int = 20, warmup: int = 8, seed: int 
         One row with the keys of :data:`COLUMNS` (the reference ratio left empty).
         ``peak_rss_mb`` is this process's peak so far — meaningful in a fresh process.
     """
-    from sim.model import MarketModel
 
     baseline = _rss_now_mb()  # after imports: the interpreter, numpy, Mesa, the model
     overrides = overrides_for(n, firms, builder)
     kwargs = _engine_kwargs(engine)
     with _timed_graph_builds() as graph_times:
         t0 = time.perf_counter()
+        from sim.model import MarketModel
         model = MarketModel(HEADLINE, seed=seed, overrides=overrides, **kwargs)
         startup = time.perf_counter() - t0
     graph_s = sum(graph_times)
@@ -250,13 +250,13 @@ def measure(n: int, firms: int = 2, steps: int = 20, warmup: int = 8, seed: int 
 
 
 def reference_model_class() -> Callable[..., Any] | None:
-    """The per-agent reference model class from :mod:`sim.reference`, if it exists.
+    """The per-agent reference model class from :mod:`sim.verify.reference`, if it exists.
 
     Looked up lazily (it may not be installed in every checkout): ``ReferenceModel`` if
     the module defines it, else its only ``mesa.Model`` subclass.
     """
     try:
-        module = importlib.import_module("sim.reference")
+        module = importlib.import_module("sim.verify.reference")
     except ImportError:
         return None
     cls = getattr(module, "ReferenceModel", None)
@@ -276,8 +276,8 @@ def measure_reference(n: int, firms: int = 2, steps: int = 20, warmup: int = 8,
     cls = reference_model_class()
     if cls is None:
         return None
-    from sim.scenario import load_scenario
 
+    from sim.scenario import load_scenario
     model = cls(load_scenario(HEADLINE).with_overrides(overrides_for(n, firms, builder)), seed=seed)
     for _ in range(1 + warmup):
         model.step()
@@ -331,8 +331,8 @@ def end_to_end(n: int = END_TO_END_N, steps: int = END_TO_END_STEPS, firms: int 
     """Wall time and peak memory of a whole run: construction (graph included) and steps,
     with the default per-step data collection, then the firm time series as a table."""
     t0 = time.perf_counter()
-    from sim.model import MarketModel
 
+    from sim.model import MarketModel
     model = MarketModel(HEADLINE, seed=seed,
                         overrides={**overrides_for(n, firms, builder), "run.steps": steps},
                         **_engine_kwargs(engine))
@@ -358,8 +358,8 @@ def profile(n: int = 1_000_000, firms: int = 2, steps: int = 8, warmup: int = 8,
         from pyinstrument import Profiler
     except ImportError as exc:
         raise SystemExit("--profile needs pyinstrument: pip install pyinstrument") from exc
-    from sim.model import MarketModel
 
+    from sim.model import MarketModel
     model = MarketModel(HEADLINE, seed=seed, overrides=overrides_for(n, firms, builder),
                         **_engine_kwargs(engine))
     _run_steps(model, 1 + warmup)

@@ -5,8 +5,7 @@ repeated purchases and word of mouth; firms choose between discount bribery and 
 building. See ``docs/model.md`` for the mechanisms.
 """
 
-from sim.scenario import Scenario, load_scenario, scenario_from_dict
-from sim.validation import ScenarioError
+from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
 __version__ = "0.1.0"
 

@@ -12,9 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sim.validation import ScenarioError
-
-HEADLINE = Path(__file__).resolve().parent.parent / "scenarios" / "bribery_vs_trust.toml"
+from sim.scenario import HEADLINE, ScenarioError
 
 
 def default_scenario() -> Path:
@@ -122,7 +120,7 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run scenarios side by side: long-run profit (mean, 95 % CI) and the step at which
     their cumulative-profit curves cross, if they do (see sim/compare.py)."""
-    from sim.compare import cmd_compare as handler
+    from sim.experiment.compare import cmd_compare as handler
 
     return handler(args)
 
@@ -216,19 +214,19 @@ def cmd_app(args: argparse.Namespace) -> int:
     import os
     import subprocess
 
-    from sim.app import SCENARIO_ENV, default_scenario
+    from sim.app.page import SCENARIO_ENV, default_scenario
     from sim.scenario import load_scenario
 
     scenario = (args.scenario or default_scenario()).resolve()
     load_scenario(scenario)  # a bad file is reported here, not as a blank page
     if args.offline_assets:
-        from sim.app_assets import fill_cache
+        from sim.app.assets import fill_cache
 
         fill_cache()
     print(f"trustmarket app: http://{args.host}:{args.port}/  (scenario {scenario}; "
           "Ctrl-C stops it)", flush=True)
     env = {**os.environ, SCENARIO_ENV: str(scenario)}
-    command = [sys.executable, "-m", "solara", "run", "sim.app", "--host", args.host,
+    command = [sys.executable, "-m", "solara", "run", "sim.app.page", "--host", args.host,
                "--port", str(args.port), "--production", "--no-open"]
     return subprocess.call(command, env=env)
 

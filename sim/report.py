@@ -1,6 +1,6 @@
 """Figures and tables from results: profit with CI bands, the trust ladder, the leaky bucket.
 
-Everything here reads the metrics the model collected (:mod:`sim.metrics`); nothing is
+Everything here reads the metrics the model collected (:mod:`sim.model.metrics`); nothing is
 recomputed from customer state.
 """
 

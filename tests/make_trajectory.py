@@ -2,7 +2,7 @@
 
 First written from the numpy engine before the whole step was compiled into one kernel
 (commit a27a163); written again, from the numpy engine, when the customers' draws moved
-to the counter-based stream of ``sim.streams`` (a new random stream, checked against the
+to the counter-based stream of ``sim.engine.streams`` (a new random stream, checked against the
 original engine by the statistical test of ``tests/test_engine_regression.py``). The
 test checks that later optimisation changes no trajectory: same scenario, same seed,
 same series. Run ``python tests/make_trajectory.py`` again only when the model's

@@ -13,29 +13,29 @@ import re
 
 import pytest
 
-from sim import app
-from sim.app_components import bucket_figure, ladder_figure, network_figure, profit_figure
+from sim.app import controls, page
+from sim.app.components import bucket_figure, ladder_figure, network_figure, profit_figure
 from tests.browser_support import ARTIFACTS, CHROMIUM_ARGS, chromium_path, running_app
 
 
 def test_reset_rebuilds_the_model_from_keywords_and_string_seeds():
-    params = app.model_params(app.default_scenario())
+    params = page.model_params(page.default_scenario())
     kwargs = {k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}
-    a = app.ClassroomModel(**kwargs)  # what SolaraViz's Reset does
-    b = app.ClassroomModel(scenario=kwargs["scenario"], seed="  7 ")
-    c = app.ClassroomModel(scenario=kwargs["scenario"], seed="not a number")
+    a = page.ClassroomModel(**kwargs)  # what SolaraViz's Reset does
+    b = page.ClassroomModel(scenario=kwargs["scenario"], seed="  7 ")
+    c = page.ClassroomModel(scenario=kwargs["scenario"], seed="not a number")
     assert a.scenario.name == "leaky_bucket" and a.running
-    assert app.parse_seed(" 7 ") == 7 and app.parse_seed("x") is None and app.parse_seed(3) == 3
+    assert page.parse_seed(" 7 ") == 7 and page.parse_seed("x") is None and page.parse_seed(3) == 3
     assert c.seed_entropy == a.seed_entropy  # a bad seed falls back to the scenario's
     assert b.seed_entropy == 7
 
 
 def test_live_levers_reach_the_running_model():
-    model = app.ClassroomModel(str(app.default_scenario()))
+    model = page.ClassroomModel(str(page.default_scenario()))
     model.step()
-    app.set_lever(model, 0, "training", 0.9)
-    app.set_strategy(model, 1, "pour")
-    app.set_word_of_mouth(model, 7.0)
+    controls.set_lever(model, 0, "training", 0.9)
+    controls.set_strategy(model, 1, "pour")
+    controls.set_word_of_mouth(model, 7.0)
     model.step()
     assert model.firms[0].levers.training == 0.9
     assert model._lv["training"][0] == pytest.approx(0.9)
@@ -43,11 +43,11 @@ def test_live_levers_reach_the_running_model():
     assert model.firms[1].levers == model.scenario.strategies["pour"]
     assert model.scenario.customers.wom_reach == 7.0
     with pytest.raises(ValueError):
-        app.set_word_of_mouth(model, -1.0)  # validated like a scenario file
+        controls.set_word_of_mouth(model, -1.0)  # validated like a scenario file
 
 
 def test_figures_draw_before_and_after_steps():
-    model = app.ClassroomModel(str(app.default_scenario()))
+    model = page.ClassroomModel(str(page.default_scenario()))
     for _ in range(2):
         for make in (bucket_figure, profit_figure, ladder_figure, network_figure):
             fig = make(model)
@@ -58,7 +58,7 @@ def test_figures_draw_before_and_after_steps():
 
 
 def test_offline_asset_list_names_solaras_front_end():
-    from sim.app_assets import wanted_specs
+    from sim.app.assets import wanted_specs
 
     specs = wanted_specs()
     assert any(s.startswith("@widgetti/solara-vuetify-app@") for s in specs)

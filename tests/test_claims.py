@@ -12,28 +12,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.claims import (
-    CLAIMS,
+from sim.claims import ClaimRunner, Size
+from sim.claims.report import CLAIMS, evaluate_claims, summary_finding, write_report
+from sim.claims.verdicts import (
     CSV_COLUMNS,
     VERDICTS,
     Claim,
     ClaimResult,
-    ClaimRunner,
     Finding,
-    Size,
     above,
     below,
     combine,
     difference_ci,
-    evaluate_claims,
     finding,
     overlaps,
     proportion_ci,
-    summary_finding,
-    write_report,
 )
 from sim.cli import main
-from sim.compare import crossings, side_by_side
+from sim.experiment.compare import crossings, side_by_side
 
 FAKE = Claim("fake", "a test claim", "no seed", (), lambda c, r: ClaimResult([]))
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from sim import verify
+from sim.verify import analytic, reference_docking, suite
 from sim.cli import main
 
 
@@ -34,7 +35,7 @@ def test_bass_diffusion():
 
 def test_bass_check_detects_a_wrong_q():
     """Simulating q = 0.38 against the curve of q = 0.5 must fail the 0.02 tolerance."""
-    sim_curve = verify._adoption(verify.bass_market(0.03, 0.38, 10_000, 10, 1), 4, 1)
+    sim_curve = analytic._adoption(verify.bass_market(0.03, 0.38, 10_000, 10, 1), 4, 1)
     assert np.max(np.abs(sim_curve - verify.bass_recursion(0.03, 0.5, 10))) > 0.02
 
 
@@ -79,14 +80,14 @@ def test_verify_command_writes_table_and_figure(tmp_path, monkeypatch):
     def fake_equivalence(name, **kwargs):
         return [verify.Check(f"docking {name}", 0.0, 0.0, 1.0, True)]
 
-    monkeypatch.setattr(verify, "equivalence", fake_equivalence)
+    monkeypatch.setattr(suite, "equivalence", fake_equivalence)
     assert main(["verify", "--quick", "--quiet", "--out", str(tmp_path)]) == 0
     table = pd.read_csv(tmp_path / "verify.csv")
     assert list(table.columns) == ["check", "expected", "measured", "tolerance", "passed"]
     assert table["passed"].all() and len(table) > 15
     assert (tmp_path / "bass.png").stat().st_size > 10_000
 
-    monkeypatch.setattr(verify, "equivalence", lambda name, **kw: [
+    monkeypatch.setattr(suite, "equivalence", lambda name, **kw: [
         verify.Check(f"docking {name}", 0.0, 1.0, 0.1, False)])
     assert main(["verify", "--quick", "--quiet", "--out", str(tmp_path / "bad")]) == 1
 
@@ -112,5 +113,5 @@ def test_set_up_files_are_the_checks_set_ups(file, built):
     default set-ups; they must not drift from what the checks build."""
     from sim.scenario import load_scenario
 
-    on_file = load_scenario(verify.VERIFICATION_DIR / file)
+    on_file = load_scenario(reference_docking.VERIFICATION_DIR / file)
     assert _market_only(on_file) == _market_only(built())

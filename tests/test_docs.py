@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sim.paramdocs import DOC, END, START, parameter_markdown
+from sim.scenario.paramdocs import DOC, END, START, parameter_markdown
 
 
 def test_parameter_tables_in_model_doc_are_current():
     text = DOC.read_text(encoding="utf-8")
     generated = text.split(START, 1)[1].split(END, 1)[0].strip()
-    assert generated == parameter_markdown().strip(), "run: python -m sim.paramdocs"
+    assert generated == parameter_markdown().strip(), "run: python -m sim.scenario.paramdocs"
 
 
 def test_every_rule_module_cites_a_seed_idea():

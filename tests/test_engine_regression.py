@@ -2,7 +2,7 @@
 
 Two checks. (1) Statistical equivalence with the original engine: optimisations changed
 the random stream three times (float32 draws; draws only where needed; the customers'
-counter-based stream of ``sim.streams``, which replaced numpy's Generator for their draws),
+counter-based stream of ``sim.engine.streams``, which replaced numpy's Generator for their draws),
 so for each firm and outcome the difference of means between 30 fresh replications and
 the 30 stored baseline ones (``tests/data/engine_baseline.csv``, written by
 ``tests/make_baseline.py`` from the original engine) lies within the two-sample 99.9 %

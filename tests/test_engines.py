@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import kernels
+from sim.engine import kernels
 from sim.model import MarketModel
 
 

@@ -10,8 +10,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim import fast_graphs as fg
 from sim.network import Graph, from_networkx
+from sim.network import arrays as fg
 
 N, K, P = 2000, 10, 0.1
 SEEDS = range(5)
@@ -136,7 +136,7 @@ def test_scenario_builder_chooses_the_path(builder, n, arrays):
 
 
 def test_complete_graph_never_uses_the_array_builders():
+
     from sim.network import uses_array_builder
     from sim.scenario import NetworkSpec
-
     assert not uses_array_builder(NetworkSpec(kind="complete", builder="arrays"), 10)

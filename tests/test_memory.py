@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from sim.memory import (
+from sim.engine.memory import (
     HUGE_PAGE,
     MIN_BYTES,
     move_to_huge_pages,

@@ -4,7 +4,7 @@ changes nothing, even for addresses outside the array."""
 import numpy as np
 import pytest
 
-from sim.kernels import AVAILABLE
+from sim.engine.kernels import AVAILABLE
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="the numba engine is not installed")
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(not AVAILABLE, reason="the numba engine is not i
 def test_prefetch_changes_no_result(dtype):
     import numba
 
-    from sim.prefetch import prefetch
+    from sim.engine.prefetch import prefetch
 
     @numba.njit
     def gather(values, at, ahead):
@@ -34,7 +34,7 @@ def test_prefetch_changes_no_result(dtype):
 def test_prefetch_rejects_what_it_cannot_hint():
     import numba
 
-    from sim.prefetch import prefetch
+    from sim.engine.prefetch import prefetch
 
     @numba.njit
     def on_a_matrix(values):

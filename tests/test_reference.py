@@ -18,8 +18,8 @@ import pytest
 
 import sim.rules.trust
 from sim import verify
-from sim.reference import Customer, ReferenceModel
 from sim.scenario import CHURN_CAUSES
+from sim.verify.reference import Customer, ReferenceModel
 
 
 @pytest.fixture(scope="module")

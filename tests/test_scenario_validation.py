@@ -9,8 +9,7 @@ import pytest
 
 from sim.cli import main
 from sim.network import check_graph_file
-from sim.scenario import load_scenario, scenario_from_dict
-from sim.validation import ScenarioError
+from sim.scenario import ScenarioError, load_scenario, scenario_from_dict
 
 BAD = Path(__file__).parent / "bad_scenarios"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.claims import (
+from sim.claims.runner import (
     SCENARIO_DIR,
     by_firm,
     defection_rate,

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import streams
+from sim.engine import streams
+from sim.engine.streams import CounterStream
 from sim.model import MarketModel
-from sim.streams import CounterStream
 
 KEY = 0x2545F4914F6CDD1D
 
@@ -81,7 +81,7 @@ def test_gumbels_drawn_where_needed_are_the_streams_numbers_there():
 
 
 def streams_without_numba(monkeypatch):
-    """A separate copy of sim.streams imported as if numba were not installed."""
+    """A separate copy of sim.engine.streams imported as if numba were not installed."""
     monkeypatch.setitem(sys.modules, "numba", None)
     spec = importlib.util.spec_from_file_location("streams_plain", streams.__file__)
     plain = importlib.util.module_from_spec(spec)

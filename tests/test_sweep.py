@@ -17,12 +17,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.scenario import ScenarioError
 from sim.sweep import store
 from sim.sweep.analyze import analyze
 from sim.sweep.execute import run_sweep
 from sim.sweep.spec import load_sweep
 from sim.sweep.testfunctions import ISHIGAMI_S1, ISHIGAMI_ST
-from sim.validation import ScenarioError
 
 HEADLINE = Path(__file__).resolve().parent.parent / "scenarios" / "bribery_vs_trust.toml"
 ROOT = HEADLINE.parent.parent

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.streams import Draws
+from sim.engine.streams import Draws
 
 
 def drift_needs(need: np.ndarray, sd: float, rng: Draws) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.streams import Draws
+from sim.engine.streams import Draws
 
 
 def speaking_probability(rating: np.ndarray, behavioural: np.ndarray, rate_satisfied: float,

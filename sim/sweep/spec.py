@@ -38,8 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import Scenario, load_scenario
-from sim.validation import Problem, ScenarioError
+from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DISTRIBUTIONS = ("uniform", "loguniform", "normal", "integer")

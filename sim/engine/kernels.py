@@ -3,7 +3,7 @@
 The rules in :mod:`sim.rules` are the statement of the model: small numpy functions, one
 concept each. Their temporaries dominate the time of a step, so the shopping decision
 and the experience of each purchase also exist here as fused loops that compute the
-same thing from the same random draws. :mod:`sim.compiled_step` strings them together
+same thing from the same random draws. :mod:`sim.engine.step` strings them together
 with the other phases into the whole customer step of ``MarketModel(engine="numba")``
 (the default when numba is installed); ``engine="numpy"`` uses the rules alone. The
 tests check that both engines follow the same trajectory.

@@ -1,6 +1,6 @@
 """Parameter tables for ``docs/model.md``, generated from the scenario schema.
 
-Run ``python -m sim.paramdocs`` to refresh the tables between the markers in
+Run ``python -m sim.scenario.paramdocs`` to refresh the tables between the markers in
 ``docs/model.md``; a test fails when they are out of date, so the documented defaults,
 units and ranges are always the ones the code uses.
 """
@@ -10,22 +10,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.scenario import (
-    AdaptiveSpec,
-    CustomerSpec,
-    HoleValues,
-    Levers,
-    MarketSpec,
-    NetworkSpec,
-    RunSpec,
-)
-from sim.validation import parameter_table
+from sim.scenario.load import CustomerSpec, Levers, MarketSpec, NetworkSpec, RunSpec
+from sim.scenario.schema import AdaptiveSpec, HoleValues
+from sim.scenario.validation import parameter_table
 
 START, END = "<!-- parameters:start -->", "<!-- parameters:end -->"
 TABLES = (("[run]", RunSpec), ("[market]", MarketSpec), ("[network]", NetworkSpec),
           ("[customers]", CustomerSpec), ("[strategies.NAME] and [firms.levers]", Levers),
           ("[firms.adaptive]", AdaptiveSpec), ("hole tables (market.failure_*)", HoleValues))
-DOC = Path(__file__).resolve().parent.parent / "docs" / "model.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
 
 
 def parameter_markdown() -> str:

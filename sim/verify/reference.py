@@ -15,7 +15,7 @@ or leave. It serves three purposes:
 
 The two models draw their random numbers differently (here one scalar at a time from
 ``model.random``, seeded from the scenario's seed), so they agree statistically, not
-number for number. Firms are the same :class:`sim.firm.Firm` agents in both: levers,
+number for number. Firms are the same :class:`sim.model.firm.Firm` agents in both: levers,
 promotions, accounts and adaptive reviews are shared definitions, not rules of customer
 behaviour.
 """
@@ -30,9 +30,9 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.firm import Firm
-from sim.metrics import FIRM_METRICS, MARKET_METRICS, metric_reporters
 from sim.model import MarketModel
+from sim.model.firm import Firm
+from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, metric_reporters
 from sim.network import build_graph
 from sim.scenario import CHURN_CAUSES, HOLE_LEVER, HOLES, Scenario, load_scenario
 
@@ -47,7 +47,7 @@ COMPETITOR_OFFER = CHURN_CAUSES.index("competitor_offer")
 class Customer(mesa.Agent):
     """One customer: needs, tastes, expectations of and trust in each firm.
 
-    Attributes mirror one row of :class:`sim.state.CustomerState`; ``firm`` is the
+    Attributes mirror one row of :class:`sim.engine.state.CustomerState`; ``firm`` is the
     index of the current firm or -1 (a potential or lapsed customer).
     """
 

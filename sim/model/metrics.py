@@ -12,9 +12,9 @@ from typing import Any
 import mesa
 import numpy as np
 
+from sim.model.population import LIFECYCLE_NAMES
 from sim.rules.trust import STAGE_NAMES
 from sim.scenario import CHURN_CAUSES
-from sim.state import LIFECYCLE_NAMES
 
 #: Per firm and step: name -> meaning (money is in the scenario's money units).
 FIRM_METRICS: dict[str, str] = {
@@ -71,24 +71,6 @@ MARKET_METRICS: dict[str, str] = {
     "messages_negative": "negative word-of-mouth messages heard",
     "speakers": "customers who spoke this step",
 }
-
-#: Per-firm totals of a step's purchases, in the order the experience phase returns them.
-PURCHASE_TOTALS: tuple[str, ...] = (
-    "purchases", "units", "revenue", "cost_of_goods", "discount_cost", "points_cost",
-    "serving_cost", "recovery_cost", "failures", "complaints", "recoveries", "rating_sum")
-
-#: Rows of the per-firm flow matrix the customers' part of a step produces (both
-#: engines): the firm metrics that are counted or summed over customers, plus the sum of
-#: ratings. The firm-level metrics (prices, stocks, service spend, profit) are added in
-#: ``MarketModel._book``.
-CUSTOMER_FLOWS: tuple[str, ...] = (
-    *PURCHASE_TOTALS, "deal_purchases", "deadweight_discount", "new_customers", "churned",
-    "satisfied_churners", "exits", "acquisition_cost",
-    *(f"churn_{cause}" for cause in CHURN_CAUSES))
-
-#: Market metrics counted during the customers' part of a step, in this order.
-MARKET_COUNTS: tuple[str, ...] = ("arrivals", "exits", "messages_positive",
-                                  "messages_negative", "speakers")
 
 #: Firm metrics that are running totals (reported at the last step, not summed).
 STOCK_METRICS = ("cumulative_profit", "npv", "active_customers", "aware", "programme_members",

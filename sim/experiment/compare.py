@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Results, mean_ci, pairwise_crossovers, run
+from sim.experiment.replications import Results, mean_ci, pairwise_crossovers, run
 from sim.scenario import Scenario, load_scenario
 
 

@@ -4,8 +4,8 @@
 as Python (the numpy engine: a few firms, a few dozen numbers each) and compiles with
 numba (the compiled engine, where numpy's per-call overhead on arrays of a few elements
 would cost more than the arithmetic). It fills the model's firm table (one row per
-firm, one column per :data:`sim.metrics.FIRM_METRICS` name) in place, profit and its
-running totals included, by :func:`book_profit`, which :meth:`sim.firm.Firm.book` also
+firm, one column per :data:`sim.model.metrics.FIRM_METRICS` name) in place, profit and its
+running totals included, by :func:`book_profit`, which :meth:`sim.model.firm.Firm.book` also
 uses for one firm.
 """
 
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import JIT_OPTIONS, numba
-from sim.metrics import CUSTOMER_FLOWS, FIRM_METRICS
+from sim.engine.kernels import JIT_OPTIONS, numba
+from sim.engine.ledger import CUSTOMER_FLOWS
+from sim.model.metrics import FIRM_METRICS
 from sim.rules.trust import STAGE_NAMES
 
-#: Column of each :data:`sim.metrics.FIRM_METRICS` name in a firm's row of the table.
+#: Column of each :data:`sim.model.metrics.FIRM_METRICS` name in a firm's row of the table.
 COLUMN = {name: i for i, name in enumerate(FIRM_METRICS)}
 _FLOW = {name: i for i, name in enumerate(CUSTOMER_FLOWS)}
 #: Flows that are firm metrics as they stand, and where each goes.
@@ -97,7 +98,7 @@ def _book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, s
 
 #: The function as Python, for the numpy engine.
 book_firms_python = _book_firms
-#: :func:`_book_profit` as Python, for one firm at a time (:meth:`sim.firm.Firm.book`).
+#: :func:`_book_profit` as Python, for one firm at a time (:meth:`sim.model.firm.Firm.book`).
 book_profit = _book_profit
 if numba is not None:
     _mean = numba.njit(**JIT_OPTIONS)(_mean)

@@ -3,7 +3,7 @@
 ``MarketModel.step`` writes out the order of events of one step (a week by default);
 each phase calls the vectorised rules in :mod:`sim.rules` and holds no maths of its own
 beyond bookkeeping. Firms are Mesa agents; customers are rows of
-:class:`sim.state.CustomerState`. Every metric is declared in :mod:`sim.metrics` and
+:class:`sim.engine.state.CustomerState`. Every metric is declared in :mod:`sim.model.metrics` and
 collected by one DataCollector.
 """
 
@@ -18,17 +18,16 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import accounts, compiled_step, kernels
-from sim.firm import Firm
-from sim.memory import move_to_huge_pages, on_huge_pages, zeros_on_huge_pages
-from sim.metrics import (
-    CUSTOMER_FLOWS,
-    FIRM_METRICS,
-    MARKET_COUNTS,
-    MARKET_METRICS,
-    PURCHASE_TOTALS,
-    MetricsCollector,
-)
+from sim.engine import kernels
+from sim.engine import step as compiled_step
+from sim.engine.ledger import CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_TOTALS
+from sim.engine.memory import move_to_huge_pages, on_huge_pages, zeros_on_huge_pages
+from sim.engine.state import FLOAT, CustomerState, Presence
+from sim.engine.streams import CounterStream
+from sim.model import accounts
+from sim.model.firm import Firm
+from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, MetricsCollector
+from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle
 from sim.network import Graph, build_graph
 from sim.rules import awareness, choice, churn, needs, pricing, satisfaction, trust, value
 from sim.rules import word_of_mouth as wom
@@ -41,15 +40,6 @@ from sim.scenario import (
     Scenario,
     load_scenario,
 )
-from sim.state import (
-    FLOAT,
-    LIFECYCLE_NAMES,
-    CustomerState,
-    Presence,
-    initial_state,
-    lifecycle,
-)
-from sim.streams import CounterStream
 
 SeedLike = int | np.random.SeedSequence | None
 
@@ -77,13 +67,13 @@ class MarketModel(mesa.Model):
         An integer or ``numpy.random.SeedSequence``; default: the scenario's ``run.seed``.
         It feeds ``model.rng``, the only source of randomness: networkx gets an integer
         drawn from it, the firms' decisions draw from it, and the customers draw from
-        ``model.draws``, a counter-based stream keyed from it (:mod:`sim.streams`).
+        ``model.draws``, a counter-based stream keyed from it (:mod:`sim.engine.streams`).
     overrides
         Dotted-key replacements applied to the scenario (re-validated), e.g.
         ``{"customers.wom_reach": 3}`` — the path the browser app's sliders take.
     engine
         ``"numba"`` (the customers' part of each step compiled into one call, see
-        :mod:`sim.compiled_step`; the default when numba is installed) or ``"numpy"``
+        :mod:`sim.engine.step`; the default when numba is installed) or ``"numpy"``
         (the vectorised rules of :mod:`sim.rules`, phase by phase). Both draw the same
         numbers from ``model.draws`` and follow the same trajectory.
     """
@@ -111,7 +101,7 @@ class MarketModel(mesa.Model):
         self.graph: Graph = build_graph(scenario, seed=int(self.rng.integers(2**31 - 1)))
         self.firms = [Firm(self, i, spec) for i, spec in enumerate(scenario.firms)]
         #: This step's firm metrics: row ``f`` is ``firms[f].values`` (columns
-        #: :data:`sim.metrics.FIRM_METRICS`), booked for all firms at once.
+        #: :data:`sim.model.metrics.FIRM_METRICS`), booked for all firms at once.
         self.firm_table = np.zeros((len(self.firms), len(FIRM_METRICS)))
         for f in self.firms:
             f.values = self.firm_table[f.index]
@@ -122,7 +112,7 @@ class MarketModel(mesa.Model):
                                              indptr=on_huge_pages(self.graph.indptr),
                                              indices=on_huge_pages(self.graph.indices))
         #: The customers' random numbers (both engines): a counter-based stream keyed
-        #: from ``rng`` (:mod:`sim.streams`).
+        #: from ``rng`` (:mod:`sim.engine.streams`).
         self.draws = CounterStream(int(self.rng.integers(0, 2**64, dtype=np.uint64)))
         self.positions = np.array([f.position for f in scenario.firms], dtype=FLOAT)
         self.failure_base = np.array(mkt.failure_base.as_tuple(), dtype=np.float64)
@@ -162,7 +152,7 @@ class MarketModel(mesa.Model):
 
     def _customer_step_numpy(self) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray]:
         """The step's phases as the vectorised rules; returns the per-firm flows (rows
-        :data:`sim.metrics.CUSTOMER_FLOWS`), the end-of-step tally and the prices
+        :data:`sim.model.metrics.CUSTOMER_FLOWS`), the end-of-step tally and the prices
         (promotion price and depth per firm)."""
         flows = {k: np.zeros(self.n_firms) for k in CUSTOMER_FLOWS}
         self._arrive_new_customers()
@@ -179,7 +169,7 @@ class MarketModel(mesa.Model):
                 depth)
 
     def _customer_step_compiled(self) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray]:
-        """The same phases in one compiled call (:mod:`sim.compiled_step`)."""
+        """The same phases in one compiled call (:mod:`sim.engine.step`)."""
         st = self.state
         arrivals = self._arrival_rows()
         arrival_levers = self._lever_matrix  # newcomers meet last step's levers, as above
@@ -578,7 +568,7 @@ class MarketModel(mesa.Model):
               promo_price: np.ndarray, depth: np.ndarray) -> None:
         """Firm-level stocks and costs of the step, then each firm books its accounts.
 
-        ``flows`` has the rows of :data:`sim.metrics.CUSTOMER_FLOWS`; ``tally`` is the
+        ``flows`` has the rows of :data:`sim.model.metrics.CUSTOMER_FLOWS`; ``tally`` is the
         end-of-step count: per-firm stocks (rows: active, stage 0-3, sums of trust, deal
         dependence and reference price, aware, members), people per presence state and
         lapsed customers.
@@ -677,7 +667,7 @@ class MarketModel(mesa.Model):
                                 self._lv["social_value"][None, :])
 
     def lifecycle(self) -> np.ndarray:
-        """Lifecycle stage of every customer now (see :class:`sim.state.Lifecycle`)."""
+        """Lifecycle stage of every customer now (see :class:`sim.model.population.Lifecycle`)."""
         st = self.state
         has_firm = st.firm >= 0
         stage = np.zeros(st.n, dtype=np.int8)
@@ -688,7 +678,7 @@ class MarketModel(mesa.Model):
     # ------------------------------------------------------------------ outputs
     def firm_timeseries(self) -> pd.DataFrame:
         """Collected firm metrics: one row per step and firm (columns ``step``, ``firm``,
-        ``strategy`` and every name in :data:`sim.metrics.FIRM_METRICS`)."""
+        ``strategy`` and every name in :data:`sim.model.metrics.FIRM_METRICS`)."""
         df = self.datacollector.get_agenttype_vars_dataframe(Firm).reset_index()
         by_id = {f.unique_id: f for f in self.firms}
         df.insert(1, "firm", [by_id[i].name for i in df["AgentID"]])

@@ -1,9 +1,9 @@
-"""Verification by docking: the fast engine against known results and the reference model.
+"""Docking against known results: the engine reproduces analytic models it should contain.
 
 Rand & Rust (2011) ask of an agent-based marketing model documentation, programmatic
-tests, corner cases and *docking* — agreement with an established model. The checks here
-are runnable (``trustmarket verify``) and return rows of a table: ``check``,
-``expected``, ``measured``, ``tolerance``, ``passed``.
+tests, corner cases and *docking* — agreement with an established model. Each check
+returns a :class:`Check` row: ``check``, ``expected``, ``measured``, ``tolerance``,
+``passed``.
 
 * :func:`bass_checks` — with one firm, no churn and no failures, awareness driven by
   advertising (``p``) and word of mouth (``q``) in a well-mixed market follows the Bass
@@ -15,31 +15,22 @@ are runnable (``trustmarket verify``) and return rows of a table: ``check``,
   realised discounted lifetime value ``m (1 + i) / (1 + i - r)``.
 * :func:`reach_checks` — a speaking customer tells ``wom_reach`` people on average (the
   seeds' "tells 3-5 people").
-* :func:`corner_cases` — zero customers, one customer, one firm, isolated nodes, zero
-  discount, certain failure, a firm nobody knows.
-* :func:`equivalence` — the fast engine and :class:`sim.reference.ReferenceModel` agree
-  statistically on time-averaged profit, trust-stage shares and churn rate.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from sim.experiment import replication_seed
 from sim.model import MarketModel
-from sim.scenario import HOLES, Scenario, load_scenario, scenario_from_dict
+from sim.scenario import HEADLINE, HOLES, Scenario, load_scenario, scenario_from_dict
 
-HEADLINE = Path(__file__).resolve().parent.parent / "scenarios" / "bribery_vs_trust.toml"
 #: The (p, q) pairs of the Bass checks: Bass's own textbook pair first.
 BASS_PAIRS = ((0.03, 0.38), (0.01, 0.5), (0.05, 0.25))
 #: People a speaker tells in the Bass set-up; q is reached through persuasion = q / reach.
@@ -271,245 +262,3 @@ def reach_checks(n: int = 5_000, steps: int = 30, seed: int = 4,
                                  "(relative)", reach, told / max(speakers, 1), tolerance,
                                  relative=True))
     return rows
-
-
-# ------------------------------------------------------------------ corner cases
-def _run(data: Mapping[str, Any], steps: int = 30, seed: int = 5) -> MarketModel:
-    model = MarketModel(scenario_from_dict(data, source="<corner case>"), seed=seed)
-    for _ in range(steps):
-        model.step()
-    return model
-
-
-def _totals(model: MarketModel) -> pd.DataFrame:
-    return model.firm_timeseries().groupby("firm").sum(numeric_only=True)
-
-
-def corner_cases(seed: int = 5) -> list[Check]:
-    """Degenerate markets that must run and give the obvious answer (measured 1 = yes)."""
-    headline = load_scenario(HEADLINE).to_dict()
-    headline["run"]["steps"] = 30
-
-    def case(name: str, build: Callable[[dict[str, Any]], None],
-             holds: Callable[[MarketModel], bool]) -> Check:
-        data = copy.deepcopy(headline)
-        build(data)
-        try:
-            ok = bool(holds(_run(data, seed=seed)))
-        except Exception as exc:  # a corner case that crashes fails its check, not the suite
-            return Check(f"corner case: {name} (crashed: {type(exc).__name__}: {exc})",
-                         1.0, 0.0, 0.0, False)
-        return Check(f"corner case: {name}", 1.0, float(ok), 0.0, ok)
-
-    def set_customers(**kw: Any) -> Callable[[dict[str, Any]], None]:
-        return lambda d: d["customers"].update(**kw)
-
-    def one_firm(d: dict[str, Any]) -> None:
-        d["firms"] = d["firms"][:1]
-
-    def isolated(d: dict[str, Any]) -> None:
-        d["network"] = {"kind": "empty"}
-
-    def no_discount(d: dict[str, Any]) -> None:
-        for f in d["firms"]:
-            f.setdefault("levers", {}).update(discount_depth=0.0, points_rate=0.0)
-
-    def certain_failure(d: dict[str, Any]) -> None:
-        d["market"].update(failure_base=dict.fromkeys(HOLES, 1.0), failure_mitigation=0.0)
-
-    def unknown_firm(d: dict[str, Any]) -> None:
-        d["customers"].update(initial_awareness=0.0)
-        d["firms"][0].setdefault("levers", {})["advertising"] = 0.0
-        d["firms"][1].setdefault("levers", {})["advertising"] = 0.2
-
-    return [
-        case("zero customers: no purchases, no revenue", set_customers(n_initial=0),
-             lambda m: (_totals(m)[["purchases", "revenue", "active_customers"]] == 0)
-             .all().all()),
-        case("one customer: at most one active customer, at most one purchase a step",
-             set_customers(n_initial=1),
-             lambda m: (m.firm_timeseries().groupby("step")[["active_customers", "purchases"]]
-                        .sum() <= 1).all().all()),
-        case("one firm: nobody is lost to a competitor's offer", one_firm,
-             lambda m: _totals(m)["churn_competitor_offer"].sum() == 0
-             and _totals(m)["purchases"].sum() > 0),
-        case("isolated nodes: speakers but no messages heard", isolated,
-             lambda m: m.market_timeseries()[["messages_positive", "messages_negative"]]
-             .sum().sum() == 0 and m.market_timeseries()["speakers"].sum() > 0),
-        case("zero discount: no discount cost, no deal purchases, no deadweight", no_discount,
-             lambda m: (_totals(m)[["discount_cost", "deal_purchases", "deadweight_discount",
-                                    "points_cost"]] == 0).all().all()),
-        case("100 % failure probability: every purchase fails", certain_failure,
-             lambda m: bool((_totals(m)["failures"] == _totals(m)["purchases"]).all()
-                            and _totals(m)["purchases"].sum() > 0)),
-        case("a firm nobody knows: no aware people, no purchases, no revenue", unknown_firm,
-             lambda m: (_totals(m).iloc[0][["aware", "purchases", "revenue"]] == 0).all()),
-    ]
-
-
-# ------------------------------------------------------------------ docking with the reference
-VERIFICATION_DIR = HEADLINE.parent / "verification"
-#: Mechanism sets of the equivalence tests: scenario files (small markets: 200 customers,
-#: 60 steps), each the headline market with some mechanisms switched off or amplified.
-EQUIVALENCE_SCENARIOS: dict[str, Path] = {
-    # awareness only through recommendations; no failures, no churn, no deals
-    "word_of_mouth": VERIFICATION_DIR / "word_of_mouth.toml",
-    # big holes, sensitive customers, frequent complaints; no word of mouth, no deals
-    "failures_and_churn": VERIFICATION_DIR / "failures_and_churn.toml",
-    # promotions, points, deal dependence; no failures, no word of mouth
-    "discounting": VERIFICATION_DIR / "discounting.toml",
-    # trust builds fast: behavioural trust's habit, resistance to rivals' promotions,
-    # advocacy and discounting of hearsay all come into play
-    "trust_ladder": VERIFICATION_DIR / "trust_ladder.toml",
-    # the full headline market, made small below
-    "headline": HEADLINE,
-}
-
-
-def equivalence_scenario(name: str, n: int = 200, steps: int = 60) -> Scenario:
-    """The mechanism set ``name`` of :data:`EQUIVALENCE_SCENARIOS` at ``n`` customers and
-    ``steps`` steps (the headline also starts with 30 % aware, as the small sets do)."""
-    overrides: dict[str, Any] = {"customers.n_initial": n, "run.steps": steps}
-    if name == "headline":
-        overrides["customers.initial_awareness"] = 0.3
-    return load_scenario(EQUIVALENCE_SCENARIOS[name]).with_overrides(overrides)
-
-
-def replication_outcomes(model_factory: Callable[[np.random.SeedSequence], Any], steps: int,
-                         replications: int, seed: int) -> pd.DataFrame:
-    """One row per replication and firm: time-averaged profit, churn rate (churned per
-    active customer and step) and trust-stage shares of active customers."""
-    rows = []
-    for r in range(replications):
-        model = model_factory(replication_seed(seed, r))
-        for _ in range(steps):
-            model.step()
-        ts = model.firm_timeseries()
-        for firm, df in ts.groupby("firm", sort=True):
-            active = df["active_customers"].to_numpy(float)
-            row = {"replication": r, "firm": firm, "profit": df["profit"].mean(),
-                   "churn_rate": df["churned"].sum() / max(active.sum(), 1.0)}
-            for stage in ("none", "cognitive", "emotional", "behavioural"):
-                row[f"share_{stage}"] = df[f"stage_{stage}"].sum() / max(active.sum(), 1.0)
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-OUTCOMES = ("profit", "churn_rate", "share_none", "share_cognitive", "share_emotional",
-            "share_behavioural")
-
-
-def compare_outcomes(fast: pd.DataFrame, reference: pd.DataFrame, label: str,
-                     confidence: float = 0.99) -> list[Check]:
-    """Welch two-sample comparison per firm and outcome: passed when the difference of
-    means lies within the ``confidence`` bound (``measured`` is the difference,
-    ``tolerance`` the bound)."""
-    rows = []
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    for (firm, a), (_, b) in zip(fast.groupby("firm"), reference.groupby("firm"), strict=True):
-        for outcome in OUTCOMES:
-            x, y = a[outcome].to_numpy(float), b[outcome].to_numpy(float)
-            se = math.sqrt(x.var(ddof=1) / x.size + y.var(ddof=1) / y.size)
-            bound = z * se + 1e-12
-            diff = float(x.mean() - y.mean())
-            rows.append(Check(f"{label}: {firm} {outcome}, fast - reference", 0.0, diff, bound,
-                              abs(diff) <= bound))
-    return rows
-
-
-def equivalence(name: str, n: int = 200, steps: int = 60, replications: int = 30,
-                seed: int = 6, engine: str | None = None) -> list[Check]:
-    """Fast engine vs :class:`~sim.reference.ReferenceModel` on one mechanism set of
-    :data:`EQUIVALENCE_SCENARIOS` at ``n`` customers.
-
-    ``engine`` is the fast model's (default: its default, numba when installed). The
-    numba kernels do not call :mod:`sim.rules`; to test a patched rule, pass ``"numpy"``.
-    """
-    from sim.reference import ReferenceModel
-
-    scenario = equivalence_scenario(name, n, steps)
-    fast = replication_outcomes(lambda s: MarketModel(scenario, seed=s, engine=engine), steps,
-                                replications, seed)
-    reference = replication_outcomes(lambda s: ReferenceModel(scenario, seed=s), steps,
-                                     replications, seed + 1)
-    return compare_outcomes(fast, reference, f"docking {name}")
-
-
-# ------------------------------------------------------------------ the suite
-def run_all(quick: bool = False, curves: dict[str, Any] | None = None,
-            progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """Every check as one table (columns :data:`COLUMNS`).
-
-    ``quick`` runs fewer Bass pairs and replications (the analytic tolerances stay).
-    """
-    say = progress or (lambda _msg: None)
-    rows: list[Check] = []
-    say("Bass diffusion")
-    rows += bass_checks(pairs=BASS_PAIRS[:1] if quick else BASS_PAIRS, curves=curves)
-    say("leaky bucket, lifetime value, word-of-mouth reach")
-    rows.append(bucket_check(replications=2 if quick else 4))
-    rows.append(clv_check())
-    rows += reach_checks()
-    say("corner cases")
-    rows += corner_cases()
-    for name in EQUIVALENCE_SCENARIOS:
-        say(f"docking with the reference model: {name}")
-        rows += equivalence(name, replications=30)
-    return pd.DataFrame([r.__dict__ for r in rows], columns=COLUMNS)
-
-
-def bass_figure(curves: Mapping[tuple[float, float], Mapping[str, np.ndarray]]):
-    """Simulated vs Bass adoption curves, one panel per (p, q)."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 4), squeeze=False)
-    for ax, ((p, q), c) in zip(axes[0], curves.items(), strict=True):
-        ax.plot(c["t"], c["continuous"], color="black", lw=1, label="Bass, continuous")
-        ax.plot(c["t"], c["weekly"], color="tab:blue", lw=2, alpha=0.7,
-                label="simulated, weekly steps")
-        ax.plot(c["years"], c["recursion"], "s", mfc="none", color="black",
-                label="Bass, discrete recursion")
-        ax.plot(c["years"], c["yearly"], "o", color="tab:orange", ms=4,
-                label="simulated, yearly steps")
-        ax.set(title=f"p = {p}, q = {q}", xlabel="years", ylabel="share adopted", ylim=(0, 1))
-        ax.grid(alpha=0.3)
-    axes[0][0].legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def format_table(table: pd.DataFrame) -> str:
-    """The verification table as aligned text."""
-    lines = [f"{'check':<92} {'expected':>10} {'measured':>10} {'tolerance':>10}  result"]
-    for r in table.itertuples():
-        lines.append(f"{r.check[:92]:<92} {r.expected:>10.4g} {r.measured:>10.4g} "
-                     f"{r.tolerance:>10.3g}  {'pass' if r.passed else 'FAIL'}")
-    return "\n".join(lines)
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    """Run the docking suite; print and write verify.csv and bass.png; exit 1 on a failure."""
-    import sys
-    import time
-
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    started = time.perf_counter()
-    curves: dict[str, Any] = {}
-    table = run_all(quick=args.quick, curves=curves,
-                    progress=None if args.quiet else
-                    (lambda msg: print(f"... {msg}", file=sys.stderr, flush=True)))
-    print(format_table(table))
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "verify.csv", index=False)
-    fig = bass_figure(curves)
-    fig.savefig(out / "bass.png", dpi=110)
-    plt.close(fig)
-    failed = int((~table["passed"]).sum())
-    print(f"\n{len(table) - failed}/{len(table)} checks passed in "
-          f"{time.perf_counter() - started:.0f} s; wrote {out / 'verify.csv'} and "
-          f"{out / 'bass.png'}")
-    return 1 if failed else 0

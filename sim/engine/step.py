@@ -5,7 +5,7 @@ phase by phase. ``engine="numba"`` runs the same phases — arrivals, drifting n
 fading trust, word of mouth, awareness, hearsay, shopping, experience, leaving the
 market and the end-of-step tallies — inside one call of :func:`customer_step`. Each phase
 is a loop that computes what the rules compute, from the same random numbers — the
-counter-based stream ``model.draws`` (:mod:`sim.streams`), whose numbers depend only on
+counter-based stream ``model.draws`` (:mod:`sim.engine.streams`), whose numbers depend only on
 their position, drawn here inline by the loops of that module — in the same order and
 with the same single-precision arithmetic, so both engines follow the same trajectory
 for a seed (``tests/test_engines.py``, ``tests/test_engine_regression.py``). Known
@@ -28,11 +28,10 @@ from typing import NamedTuple, get_type_hints
 
 import numpy as np
 
-from sim.kernels import JIT_OPTIONS, experience_kernel, numba, shop_kernel
-from sim.metrics import CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_TOTALS
-from sim.prefetch import prefetch
-from sim.scenario import CHURN_CAUSES, LEVER_NAMES, Scenario
-from sim.streams import (
+from sim.engine.kernels import JIT_OPTIONS, experience_kernel, numba, shop_kernel
+from sim.engine.ledger import CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_TOTALS
+from sim.engine.prefetch import prefetch
+from sim.engine.streams import (
     advance,
     binomials,
     gumbels32_where,
@@ -45,6 +44,7 @@ from sim.streams import (
     uniforms32,
     uniforms64,
 )
+from sim.scenario import CHURN_CAUSES, LEVER_NAMES, Scenario
 
 _PURCHASES = len(PURCHASE_TOTALS)
 _DEAL, _DEADWEIGHT, _NEW, _CHURNED, _SATISFIED, _EXITS, _ACQUISITION = (
@@ -660,8 +660,8 @@ def _customer_step(stream, step, arrivals_from, arrivals, presence, present, fir
     """One step of every customer, the phases in the order of ``MarketModel.step``.
 
     Updates the state arrays in place and returns the per-firm flows (rows
-    :data:`sim.metrics.CUSTOMER_FLOWS`), the market counts
-    (:data:`sim.metrics.MARKET_COUNTS`) and the end-of-step tally (per-firm stocks,
+    :data:`sim.model.metrics.CUSTOMER_FLOWS`), the market counts
+    (:data:`sim.model.metrics.MARKET_COUNTS`) and the end-of-step tally (per-firm stocks,
     people per presence state, lapsed customers). Arrivals meet ``arrival_levers``
     (those in force before this step's prices were set); everything else meets
     ``levers``. ``heard`` (int32, ``(n, F, 2)``) is scratch space for the messages heard

@@ -1,89 +1,21 @@
-"""The social graph word of mouth travels on, as compact CSR arrays.
-
-Graphs come from networkx generators chosen by name (seeded from the model's random
-generator, never networkx's global one) or from an edge-list / GraphML file. They are
-converted once to ``(indptr, indices)`` arrays; the rules only ever see those.
+"""Building the scenario's graph: networkx generators by name (seeded from the model's
+random generator, never networkx's global one), the array builders of
+:mod:`sim.network.arrays` for large markets, or an edge-list / GraphML file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
-from sim.scenario import NetworkSpec, Scenario, graph_path
-from sim.validation import Problem, ScenarioError
-
-
-@dataclass(frozen=True)
-class Graph:
-    """An undirected graph in compressed sparse row form.
-
-    ``indices[indptr[i]:indptr[i + 1]]`` are the neighbours of node ``i``.
-    """
-
-    indptr: np.ndarray
-    indices: np.ndarray
-    #: Everyone is everyone's neighbour (a complete graph); ``indptr`` is all zeros and
-    #: ``indices`` empty, because n(n - 1) stored edges would not fit at market sizes.
-    well_mixed: bool = False
-
-    @property
-    def n_nodes(self) -> int:
-        """Number of nodes."""
-        return len(self.indptr) - 1
-
-    @property
-    def degree(self) -> np.ndarray:
-        """Number of neighbours of each node."""
-        if self.well_mixed:
-            return np.full(self.n_nodes, max(self.n_nodes - 1, 0), dtype=np.int64)
-        return np.diff(self.indptr)
-
-    def neighbours(self, node: int) -> np.ndarray:
-        """Neighbours of one node."""
-        if self.well_mixed:
-            return np.delete(np.arange(self.n_nodes, dtype=np.int32), node)
-        return self.indices[self.indptr[node]:self.indptr[node + 1]]
-
-    def to_networkx(self) -> nx.Graph:
-        """The same graph as a networkx Graph (for display and analysis)."""
-        if self.well_mixed:
-            return nx.complete_graph(self.n_nodes)
-        g = nx.Graph()
-        g.add_nodes_from(range(self.n_nodes))
-        src = np.repeat(np.arange(self.n_nodes), self.degree)
-        g.add_edges_from(zip(src.tolist(), self.indices.tolist(), strict=False))
-        return g
-
-
-def from_edges(n_nodes: int, edges: np.ndarray) -> Graph:
-    """Build a symmetric CSR graph from an ``(m, 2)`` array of undirected edges.
-
-    Self-loops and duplicate edges are dropped. O(m log m).
-    """
-    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    edges = edges[edges[:, 0] != edges[:, 1]]
-    both = np.concatenate([edges, edges[:, ::-1]])
-    key = np.unique(both[:, 0] * n_nodes + both[:, 1])
-    src, dst = np.divmod(key, n_nodes)
-    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
-    index_type = np.int32 if n_nodes < 2**31 else np.int64
-    return Graph(indptr=indptr, indices=dst.astype(index_type))
-
-
-def from_networkx(g: nx.Graph) -> Graph:
-    """Convert a networkx graph, numbering nodes in their iteration order."""
-    index = {node: i for i, node in enumerate(g.nodes())}
-    edges = np.array([(index[u], index[v]) for u, v in g.edges()], dtype=np.int64)
-    return from_edges(len(index), edges)
-
+from sim.network import arrays
+from sim.network.graph import Graph, from_edges, from_networkx
+from sim.scenario import NetworkSpec, Problem, Scenario, ScenarioError, graph_path
 
 #: Above this many nodes ``builder = 'auto'`` draws generator graphs with the array
-#: builders of :mod:`sim.fast_graphs`: networkx needs ~27 s and 2.3 GB for a 1M-node
+#: builders of :mod:`sim.network.arrays`: networkx needs ~27 s and 2.3 GB for a 1M-node
 #: Watts-Strogatz graph and its conversion, the arrays ~2 s and 0.4 GB.
 ARRAY_BUILDER_THRESHOLD = 100_000
 
@@ -114,10 +46,8 @@ def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:
     if n_nodes <= 1 or spec.kind == "empty" or (k == 0 and spec.kind != "complete"):
         return Graph(np.zeros(n_nodes + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
     if uses_array_builder(spec, n_nodes):
-        from sim import fast_graphs  # imports this module's Graph
-
         p = spec.rewire_probability if spec.kind == "watts_strogatz" else None
-        return fast_graphs.BUILDERS[spec.kind](n_nodes, k, p, np.random.default_rng(seed))
+        return arrays.BUILDERS[spec.kind](n_nodes, k, p, np.random.default_rng(seed))
     if spec.kind == "watts_strogatz":
         g = nx.watts_strogatz_graph(n_nodes, k, spec.rewire_probability, seed=seed)
     elif spec.kind == "barabasi_albert":
@@ -132,7 +62,7 @@ def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:
 
 
 def uses_array_builder(spec: NetworkSpec, n_nodes: int) -> bool:
-    """Whether :func:`generate` draws this graph with :mod:`sim.fast_graphs`."""
+    """Whether :func:`generate` draws this graph with :mod:`sim.network.arrays`."""
     if spec.kind not in ("watts_strogatz", "erdos_renyi", "barabasi_albert"):
         return False
     if spec.builder == "auto":

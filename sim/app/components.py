@@ -17,11 +17,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from mesa.visualization.utils import force_update, update_counter
 
+from sim.app import controls
+from sim.engine.state import Presence
 from sim.model import MarketModel
 from sim.report import draw_bucket
 from sim.rules import trust
 from sim.scenario import CHURN_CAUSES
-from sim.state import Presence
 
 #: Customers drawn in the network view; larger markets show a neighbourhood this big.
 NETWORK_SAMPLE = 300
@@ -57,8 +58,6 @@ def _show(css_class: str, figure: Figure) -> None:
 def LiveLevers(model: MarketModel) -> None:
     """Strategy and lever controls per firm, and word-of-mouth reach, applied to the
     running model at once (in force from the next step)."""
-    from sim import app
-
     update_counter.get()
 
     def apply(function, *args) -> None:
@@ -73,18 +72,18 @@ def LiveLevers(model: MarketModel) -> None:
                     solara.Markdown(f"**{f.name}**")
                     solara.Select(label="strategy", value=f.current_strategy,
                                   values=list(model.scenario.strategies),
-                                  on_value=lambda v, i=f.index: apply(app.set_strategy, i, v))
+                                  on_value=lambda v, i=f.index: apply(controls.set_strategy, i, v))
                     for lever, label, top in LIVE_LEVERS:
                         solara.SliderFloat(
                             label, value=float(getattr(f.levers, lever)), min=0.0, max=top,
                             step=0.01 if top <= 0.2 else 0.05,
                             on_value=lambda v, i=f.index, name=lever: apply(
-                                app.set_lever, i, name, float(v)))
+                                controls.set_lever, i, name, float(v)))
             with solara.Column(classes=["tm-market"]):
                 solara.Markdown("**Market**")
                 solara.SliderFloat("word of mouth: people told", value=float(
                     model.scenario.customers.wom_reach), min=0.0, max=10.0, step=0.5,
-                    on_value=lambda v: apply(app.set_word_of_mouth, v))
+                    on_value=lambda v: apply(controls.set_word_of_mouth, v))
         lines = [f"{f.name} ({f.current_strategy}): discount {f.levers.discount_depth:.0%}, "
                  f"training {f.levers.training:.2f}, service {f.levers.service:.2f}, "
                  f"advertising {f.levers.advertising:.3f}" for f in model.firms]

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.accounts import COLUMN, book_profit
-from sim.adaptation import choose_strategy, move_toward, review_score
-from sim.metrics import FIRM_METRICS
+from sim.model.accounts import COLUMN, book_profit
+from sim.model.adaptation import choose_strategy, move_toward, review_score
+from sim.model.metrics import FIRM_METRICS
 from sim.rules.pricing import promotion_active
 from sim.scenario import FirmSpec, Levers
 
 if TYPE_CHECKING:
-    from sim.model import MarketModel
+    from sim.model.market import MarketModel
 
 
 class Firm(mesa.Agent):
@@ -33,7 +33,7 @@ class Firm(mesa.Agent):
     index : position of the firm in the customer arrays' firm axis.
     spec : the scenario's description of the firm.
     levers : the lever values in force (they may move during a run).
-    values : this step's metric values in the order of :data:`sim.metrics.FIRM_METRICS`
+    values : this step's metric values in the order of :data:`sim.model.metrics.FIRM_METRICS`
         (a float array; the market model keeps every firm's as a row of one table).
     metrics : the same values by name (a live read-only view of ``values``).
     """
@@ -55,7 +55,7 @@ class Firm(mesa.Agent):
 
     @property
     def metrics(self) -> MetricValues:
-        """This step's value of every :data:`sim.metrics.FIRM_METRICS` name."""
+        """This step's value of every :data:`sim.model.metrics.FIRM_METRICS` name."""
         return MetricValues(self.values)
 
     @property
@@ -101,7 +101,7 @@ class Firm(mesa.Agent):
     def book(self, flows: Mapping[str, float], discount_factor: float) -> None:
         """Record this step's flows (every metric but profit and its running totals) and
         update profit, cumulative profit and NPV. The market model books all firms at
-        once by the same rules (:mod:`sim.accounts`)."""
+        once by the same rules (:mod:`sim.model.accounts`)."""
         for name, value in flows.items():
             self.values[COLUMN[name]] = value
         book_profit(self.values, discount_factor)
@@ -124,7 +124,7 @@ class Firm(mesa.Agent):
     def review(self, step: int, strategies: dict[str, Levers], step_discount: float,
                rng: np.random.Generator) -> None:
         """Record this step's results and, every ``review_every`` steps, value the current
-        strategy and keep it or switch (see :mod:`sim.adaptation`)."""
+        strategy and keep it or switch (see :mod:`sim.model.adaptation`)."""
         adaptive = self.spec.adaptive
         if adaptive is None:
             return
@@ -152,7 +152,7 @@ _PROFIT, _CUMULATIVE, _NPV, _CHURNED, _ACTIVE = (COLUMN[name] for name in (
 
 class MetricValues(Mapping[str, float]):
     """A firm's metric values by name: a read-only view of its value array, in the order
-    of :data:`sim.metrics.FIRM_METRICS`."""
+    of :data:`sim.model.metrics.FIRM_METRICS`."""
 
     __slots__ = ("_values",)
 

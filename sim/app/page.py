@@ -5,7 +5,7 @@ comes from the ``TRUSTMARKET_APP_SCENARIO`` environment variable the command set
 default ``scenarios/leaky_bucket.toml``. Every browser tab gets its own model.
 
 The sidebar is Mesa's: step, play/pause, reset, the seed (used on Reset) and the step
-counter. The main area (:mod:`sim.app_components`) shows the live levers, a leaky bucket
+counter. The main area (:mod:`sim.app.components`) shows the live levers, a leaky bucket
 per firm, the customer network coloured by trust stage, profit and the trust ladder over
 time, and the customer lifecycle (Mesa's own plot component).
 
@@ -25,17 +25,11 @@ import mesa.visualization.solara_viz as _solara_viz
 import solara
 from mesa.visualization import SolaraViz, make_plot_component
 
-from sim.app_components import (
-    BucketView,
-    LiveLevers,
-    NetworkView,
-    ProfitView,
-    TrustLadderView,
-)
+from sim.app.components import BucketView, LiveLevers, NetworkView, ProfitView, TrustLadderView
 from sim.model import MarketModel
-from sim.scenario import load_scenario
+from sim.scenario import SHIPPED, load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = SHIPPED.parent
 SCENARIO_ENV = "TRUSTMARKET_APP_SCENARIO"
 
 
@@ -81,24 +75,6 @@ class ClassroomModel(MarketModel):
         super().__init__(path, seed=parse_seed(seed))
         self.scenario_path = path
         self.running = True
-
-
-# ------------------------------------------------------------------ live changes
-def set_lever(model: MarketModel, firm: int, lever: str, value: float) -> None:
-    """Move one lever of one firm in the running model (in force from the next step)."""
-    model.firms[firm].set_lever(lever, value)
-    model.refresh_levers()
-
-
-def set_strategy(model: MarketModel, firm: int, strategy: str) -> None:
-    """Give a firm a strategy's lever settings at once."""
-    model.firms[firm].adopt_strategy(strategy, model.scenario.strategies[strategy])
-    model.refresh_levers()
-
-
-def set_word_of_mouth(model: MarketModel, reach: float) -> None:
-    """Change how many people a speaking customer tells (validated like the scenario)."""
-    model.scenario = model.scenario.with_overrides({"customers.wom_reach": float(reach)})
 
 
 def model_params(scenario: Path) -> dict[str, Any]:

@@ -6,7 +6,7 @@ a page needs them and keeps them in ``solara.settings.assets.proxy_cache_dir`` (
 cannot be reached — CI, offline classrooms — the page stays blank ("solara is not
 defined"). This module puts the same files there from the npm registry instead::
 
-    python -m sim.app_assets            # or: trustmarket app --offline-assets
+    python -m sim.app.assets            # or: trustmarket app --offline-assets
 
 It finds the ``package@version`` names the installed solara, ipyvue/ipyvuetify, altair
 and Mesa ask the CDN for (by reading their templates and sources), ``npm pack``s each one

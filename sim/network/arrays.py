@@ -8,8 +8,8 @@ they are drawn, and the sorted keys of both directions become ``(indptr, indices
 
 Every builder takes ``(n, k, p, rng)`` — number of nodes, mean degree, a model
 probability (ignored where the model has none) and the model's
-``numpy.random.Generator`` — and returns a :class:`sim.network.Graph` whose neighbour
-lists are sorted, like :func:`sim.network.from_edges`.
+``numpy.random.Generator`` — and returns a :class:`sim.network.graph.Graph` whose neighbour
+lists are sorted, like :func:`sim.network.graph.from_edges`.
 
 The graphs follow the same models as networkx's generators, *statistically*; for one seed
 they are different graphs (another random stream). Where the vectorised draw resolves a
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.network import Graph
+from sim.network.graph import Graph
 
 #: Give up resolving collisions after this many redraw rounds (each round removes all but
 #: a fraction ~ k/n of them, so a handful of rounds always suffices in practice).
