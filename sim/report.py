@@ -19,6 +19,8 @@ import pandas as pd
 from matplotlib.patches import FancyArrow, Polygon, Rectangle
 from scipy import stats
 
+from sim.experiment.compare import crossover_lines
+from sim.experiment.statistics import format_interval
 from sim.rules.trust import STAGE_NAMES
 from sim.scenario import CHURN_CAUSES, HOLES
 
@@ -161,17 +163,13 @@ def format_summary(summary: pd.DataFrame, crossovers: pd.DataFrame) -> str:
               "(none/cog/emo/beh)")
     lines += [header, "-" * len(header)]
     for r in summary.itertuples():
-        ci = f"{r.cumulative_profit_mean:,.0f} [{r.cumulative_profit_ci_low:,.0f}, " \
-             f"{r.cumulative_profit_ci_high:,.0f}]"
+        ci = (f"{r.cumulative_profit_mean:,.0f} "
+              f"{format_interval(r.cumulative_profit_ci_low, r.cumulative_profit_ci_high)}")
         ladder = "/".join(f"{getattr(r, f'stage_{s}'):.0f}" for s in STAGE_NAMES)
         lines.append(f"{r.firm:<16}{r.strategy:<10}{ci:>34}{r.npv_mean:>12,.0f}"
                      f"{r.churn_rate:>11.2%}{r.acquisition_cost:>12,.0f}"
                      f"{r.discount_cost:>11,.0f}  {ladder}")
-    for r in crossovers.itertuples():
-        lines.append(f"{r.challenger} overtakes {r.leader} in cumulative profit in "
-                     f"{r.crossed}/{r.replications} replications, at step "
-                     f"{r.crossover_step_mean:.0f} [95% CI {r.crossover_step_ci_low:.0f}, "
-                     f"{r.crossover_step_ci_high:.0f}]")
+    lines += crossover_lines(crossovers, " in cumulative profit")
     if crossovers.empty:
         lines.append("No firm overtakes another in cumulative profit.")
     return "\n".join(lines)
