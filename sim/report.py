@@ -175,9 +175,15 @@ def format_summary(summary: pd.DataFrame, crossovers: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_results(results, out_dir: Path, command: Sequence[str] = ()) -> list[Path]:
+def write_results(results, out_dir: Path, command: Sequence[str] = (),
+                  requested: int | None = None) -> list[Path]:
     """Write summary.csv, timeseries.csv, market.csv, seeds.csv, crossovers.csv, the
-    figures and a provenance file into ``out_dir``; return the paths written."""
+    figures and a provenance file into ``out_dir`` (:data:`sim.outputs.RUN_FILES`); return
+    the paths written.
+
+    ``requested``: the replications asked for, when fewer finished (an interrupted run);
+    the provenance file records both.
+    """
     from sim import __version__
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -213,6 +219,8 @@ def write_results(results, out_dir: Path, command: Sequence[str] = ()) -> list[P
         "scenario": scenario.to_dict(),
         "root_seed": scenario.run.seed,
         "replications": len(results.replications),
+        "replications_requested": (len(results.replications) if requested is None
+                                   else requested),
         "command": list(command),
     }
     (out_dir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))

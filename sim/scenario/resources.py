@@ -76,7 +76,7 @@ class Estimate:
         """``"2.1 GiB (customers 1.2 GiB, graph 650 MiB, ...)"``, largest parts first."""
         parts = sorted(self.parts.items(), key=lambda kv: -kv[1])
         return f"{size_text(self.total)} (" + ", ".join(
-            f"{name} {size_text(b)}" for name, b in parts if b > 0) + ")"
+            f"{name} {size_text(b)}" for name, b in parts if b >= MiB) + ")"
 
 
 def size_text(n: float) -> str:
