@@ -27,6 +27,7 @@ import math
 import os
 import shlex
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -305,10 +306,13 @@ def _execute(todo: Iterator[Task], workers: int | None,
     if scheduler is not None:
         client, cluster = Client(scheduler), None
     else:
-        with interrupts_ignored():  # the workers inherit it: Ctrl-C reaches the driver only
+        # The workers inherit the ignored Ctrl-C (it reaches the driver only) and log only
+        # errors: a stopped sweep's cancelled tasks are not news.
+        with interrupts_ignored(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
             cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
                                    threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))

@@ -273,7 +273,8 @@ def repair(out: Path, keys: set[tuple[int, int]], log: Log = _stderr) -> Scan:
             with (folder / "reasons.txt").open("a", encoding="utf-8") as notes:
                 notes.write(f"{now()} {target.name}: {reason}\n")
             manifest.parts.pop(path.name, None)
-            log(f"note: moved {path.name} to {folder}/ ({reason}); its runs will be run again")
+            log(f"note: moved {path.name} to {folder}/ ({reason}); runs it held that no other "
+                "part holds will be run again")
     for name in found.missing:
         manifest.parts.pop(name, None)
         log(f"note: {name} is listed in {MANIFEST} but missing; its runs will be run again")
