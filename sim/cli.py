@@ -104,8 +104,9 @@ def _report_run(results, folder, args: argparse.Namespace,
           f"({scenario.run.steps / scenario.market.steps_per_year:g} years), "
           f"{scenario.capacity} customers, root seed {scenario.run.seed}\n")
     print(format_summary(results.summary(), results.crossovers()))
-    written = write_results(results, folder.path, command=sys.argv, requested=requested)
-    removed = folder.finish(written, sys.argv, {"replications": n,
+    written = write_results(results, folder.path, command=args.command_line,
+                            requested=requested)
+    removed = folder.finish(written, args.command_line, {"replications": n,
                                                 "replications_requested": requested or n})
     print(f"\nwrote {len(written)} files to {folder.path}/: "
           + ", ".join(p.name for p in written))
@@ -175,7 +176,7 @@ def _into(folder, handler: Callable[[argparse.Namespace], int],
     folder's manifest and remove what an earlier run left there."""
     code = handler(args)
     if folder.path.is_dir():
-        removed = folder.finish(argv=sys.argv, extra={"exit_code": code})
+        removed = folder.finish(argv=args.command_line, extra={"exit_code": code})
         if removed:
             print(f"removed {len(removed)} file(s) of an earlier run from {folder.path}: "
                   + ", ".join(removed), file=sys.stderr)
@@ -262,7 +263,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         counts = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
                            resume=args.resume, progress=not args.quiet,
-                           command=["trustmarket", *sys.argv[1:]])
+                           command=args.command_line)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
@@ -367,6 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trustmarket`` console script."""
     args = build_parser().parse_args(argv)
+    #: the command as typed (recorded in provenance files and resume hints)
+    args.command_line = ["trustmarket", *(sys.argv[1:] if argv is None else argv)]
     with catch_interrupts():
         try:
             return args.handler(args)

@@ -45,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.sweep.lock import LockedError, lock_holder, now, writer_lock
+from sim.sweep.lock import LOCK, LockedError, lock_holder, now, writer_lock
 from sim.sweep.spec import SweepSpec
 
 KEY = ["point", "replication"]
@@ -63,7 +63,7 @@ class SweepError(RuntimeError):
     a second writer, unusable part files); the message says what to change."""
 
 
-__all__ = ["KEY", "MANIFEST", "LockedError", "Manifest", "Scan", "SweepError",
+__all__ = ["KEY", "LOCK", "MANIFEST", "LockedError", "Manifest", "Scan", "SweepError",
            "check_sweep_folder", "done_keys", "load_points", "load_runs", "lock_holder",
            "provenance", "repair", "resume_command", "run_files", "scan", "start",
            "write_runs", "writer_lock"]
