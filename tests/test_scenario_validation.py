@@ -204,7 +204,7 @@ def test_firm_names_must_be_visible_and_read_back_as_themselves(tmp_path, name, 
 def test_firm_names_are_unique_after_stripping(headline):
     data = headline.to_dict()
     data["firms"][1]["name"] = data["firms"][0]["name"]
-    with pytest.raises(ScenarioError, match="firms.name.*unique"):
+    with pytest.raises(ScenarioError, match=r"firms\.name.*unique"):
         scenario_from_dict(data)
 
 

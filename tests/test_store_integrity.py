@@ -25,7 +25,7 @@ import pytest
 from sim.cli import main
 from sim.sweep import store
 from sim.sweep.analyze import analyze, format_report
-from sim.sweep.execute import SweepStoppedError, run_sweep
+from sim.sweep.execute import run_sweep
 from sim.sweep.spec import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.interrupts import ignore_interrupts, stop_pool
 from sim.experiment.statistics import mean_ci, mean_of_defined, pairwise_crossovers
+from sim.interrupts import ignore_interrupts, stop_pool
 from sim.model import MarketModel
 from sim.model.metrics import FIRM_LABELS, FIRM_METRICS, STOCK_METRICS
 from sim.scenario import CHURN_CAUSES, Scenario
