@@ -121,13 +121,17 @@ def analyze(out: str | Path) -> dict[str, Any]:
     """Write the tables and figures of ``out/analysis``; return them for printing."""
     out = Path(out)
     table = sweep_table(out)
+    if (out / "analysis").exists() and not (out / "analysis").is_dir():
+        raise store.SweepError(f"{out / 'analysis'} is a file; analyze writes its tables and "
+                               "figures into that folder: move the file away")
     names = [p["path"] for p in table["parameters"]]
     design = store.load_points(out)
     runs = store.load_runs(out)
-    expected = len(design) * table.get("replications", 1)
-    known = {(int(p), r) for p in design.index for r in range(table.get("replications", 1))}
-    outside = set(zip(runs["point"], runs["replication"], strict=True)) - known
-    if outside:
+    replications = table.get("replications", 1)
+    expected = len(design) * replications
+    outside = runs[~runs["point"].isin(design.index) | ~runs["replication"].between(
+        0, replications - 1)]
+    if len(outside):
         raise store.SweepError(f"{out}: {len(outside)} run(s) are not in the design of "
                                f"points.parquet; repair with: {store.resume_command(out)}")
     outcomes = outcome_columns(runs, names)

@@ -234,7 +234,7 @@ def _run_locked(spec: SweepSpec, out: Path, design: pd.DataFrame, resume: bool,
     total = len(design) * spec.replications
     store.remove_temporary_files(out)
     store.start(spec, out, design, resume, argv)
-    keys = {(int(p), r) for p in design.index for r in range(spec.replications)}
+    keys = ({int(p) for p in design.index}, spec.replications)
     done = set(store.repair(out, keys).keys) if resume else set()
     manifest = store.Manifest.read(out)
     todo = tasks(spec, design, done)

@@ -180,14 +180,17 @@ class Scan:
         return lines
 
 
-def scan(out: str | Path, design_keys: set[tuple[int, int]] | None = None,
-         keep_frames: bool = False) -> Scan:
+#: The keys a sweep has: its points and its number of replications.
+Design = tuple[set[int], int]
+
+
+def scan(out: str | Path, design: Design | None = None, keep_frames: bool = False) -> Scan:
     """Check every part of ``out`` (read only); see the module notes for the rules.
 
     Parameters
     ----------
-    design_keys
-        The (point, replication) keys the sweep has; a part with others is rejected.
+    design
+        The sweep's points and replications; a part with other keys is rejected.
     keep_frames
         Keep each accepted part's rows (:func:`load_runs` uses them).
     """
@@ -224,7 +227,8 @@ def scan(out: str | Path, design_keys: set[tuple[int, int]] | None = None,
         if len(set(keys)) != len(keys):
             result.rejected[path] = "holds the same run twice"
             continue
-        if design_keys is not None and not set(keys) <= design_keys:
+        if design is not None and not all(p in design[0] and 0 <= r < design[1]
+                                          for p, r in keys):
             result.rejected[path] = "holds runs that are not in this sweep's design"
             continue
         repeated = [k for k in keys if k in result.keys]
@@ -249,16 +253,11 @@ def done_keys(out: str | Path) -> set[tuple[int, int]]:
     return set(scan(out).keys)
 
 
-def design_keys(out: Path, replications: int) -> set[tuple[int, int]]:
-    """Every (point, replication) key of the sweep in ``out``."""
-    return {(int(p), r) for p in load_points(out).index for r in range(replications)}
-
-
-def repair(out: Path, keys: set[tuple[int, int]], log: Log = _stderr) -> Scan:
+def repair(out: Path, design: Design, log: Log = _stderr) -> Scan:
     """Before resuming (under the writer's lock): move unusable parts to
     ``quarantine/`` (never deleted), list verified unlisted parts in the manifest, drop
     the entries of missing parts; return the scan (its ``keys`` are the runs done)."""
-    found = scan(out, keys)
+    found = scan(out, design)
     manifest = Manifest.read(out)
     if not manifest.readable:
         log(f"note: {out / MANIFEST} is damaged; every part was verified by reading it")
