@@ -69,16 +69,25 @@ def mean_of_defined(values: np.ndarray) -> float:
     return float(defined.mean()) if defined.size else float("nan")
 
 
-def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean with a Student-t confidence interval; NaN bounds with fewer than two finite
-    values (one replication says nothing about the spread)."""
+def _finite(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float] | None]:
+    """The finite values, and the result when there are too few for an interval: all NaN
+    for none, the mean with NaN bounds for one."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     if values.size == 0:
-        return (np.nan, np.nan, np.nan)
-    mean = float(values.mean())
+        return values, (np.nan, np.nan, np.nan)
     if values.size < 2:
-        return (mean, np.nan, np.nan)
+        return values, (float(values[0]), np.nan, np.nan)
+    return values, None
+
+
+def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean with a Student-t confidence interval; NaN bounds with fewer than two finite
+    values (one replication says nothing about the spread)."""
+    values, early = _finite(values)
+    if early is not None:
+        return early
+    mean = float(values.mean())
     half = stats.t.ppf(0.5 + confidence / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(
         values.size)
     return (mean, float(mean - half), float(mean + half))
@@ -103,13 +112,10 @@ def bootstrap_mean_ci(values: np.ndarray,
     ----------
     Efron, B. & Tibshirani, R. (1993). *An Introduction to the Bootstrap*, ch. 13.
     """
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return (np.nan, np.nan, np.nan)
+    values, early = _finite(values)
+    if early is not None:
+        return early
     mean = float(values.mean())
-    if values.size < 2:
-        return (mean, np.nan, np.nan)
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     block = max(1, 1_000_000 // values.size)  # resamples drawn at once: bounded memory
     means = np.concatenate([
