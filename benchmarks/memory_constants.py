@@ -3,7 +3,9 @@
 
 Each configuration runs in a fresh interpreter (``python -c``) that builds the headline
 market with overrides, runs one replication, and reports its peak resident set
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``) beside the estimate. Run it after a
+(``VmHWM`` of ``/proc/self/status``, else ``resource.getrusage(RUSAGE_SELF).ru_maxrss``,
+which Linux carries over ``exec`` from a large parent such as a test run) beside the
+estimate. Run it after a
 change of the engine's arrays and update the constants so that the ratios printed stay
 near 1::
 
@@ -24,6 +26,11 @@ from sim.scenario.resources import estimate_run
 s = load_scenario(HEADLINE).with_overrides(json.loads(sys.argv[1]))
 run_replication(s, 0)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+try:  # ru_maxrss survives exec: a child of a large process reports its parent's size
+    with open("/proc/self/status") as status:
+        peak = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
 print(json.dumps({"peak": peak, "estimate": estimate_run(s, replications=1).total}))
 """
 

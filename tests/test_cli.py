@@ -194,3 +194,13 @@ def test_memory_refusal_is_fast_and_names_the_estimate(tmp_path):
 def test_validate_prints_the_memory_estimate(capsys):
     assert main(["validate", str(HEADLINE)]) == 0
     assert "a run needs about" in capsys.readouterr().out
+
+
+def test_app_refuses_a_deeply_nested_file_before_starting(tmp_path, capsys, monkeypatch):
+    """The issue: deeply nested TOML raised RecursionError in `validate` and in `app`."""
+    monkeypatch.setattr("subprocess.call", _no_work)
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 3000 + "]" * 3000 + "\n")
+    assert main(["app", str(deep)]) == 2
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err and "RecursionError" not in err

@@ -234,8 +234,8 @@ def _run_locked(spec: SweepSpec, out: Path, design: pd.DataFrame, resume: bool,
     total = len(design) * spec.replications
     store.remove_temporary_files(out)
     store.start(spec, out, design, resume, argv)
-    keys = ({int(p) for p in design.index}, spec.replications)
-    done = set(store.repair(out, keys).keys) if resume else set()
+    done = (set(store.repair(out, ({int(p) for p in design.index}, spec.replications)).keys)
+            if resume else set())
     manifest = store.Manifest.read(out)
     todo = tasks(spec, design, done)
     bar = _progress_bar(total, len(done), progress)
