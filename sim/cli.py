@@ -313,11 +313,14 @@ def cmd_app(args: argparse.Namespace) -> int:
     import os
     import subprocess
 
-    from sim.app.page import SCENARIO_ENV, default_scenario
     from sim.scenario import load_scenario
 
+    if args.scenario is not None:  # a bad file is reported here, not as a blank page
+        load_scenario(args.scenario)
+    from sim.app.page import SCENARIO_ENV, default_scenario
+
     scenario = (args.scenario or default_scenario()).resolve()
-    load_scenario(scenario)  # a bad file is reported here, not as a blank page
+    load_scenario(scenario)
     if args.offline_assets:
         from sim.app.assets import fill_cache
 

@@ -116,7 +116,7 @@ def test_mutated_scenarios_are_valid_or_a_clear_error(case):
 @fuzz(120)
 @given(mutations(SWEEPS))
 def test_mutated_sweep_files_are_valid_or_a_clear_error(case):
-    path, data, where, kind = case
+    path, data, where, _kind = case
     try:
         spec = sweep_from_dict(data, path, path.read_text())
     except ScenarioError as exc:
