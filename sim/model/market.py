@@ -26,6 +26,7 @@ from sim.engine.state import FLOAT, CustomerState, Presence
 from sim.engine.streams import CounterStream
 from sim.model import accounts
 from sim.model.firm import Firm
+from sim.model.mesa_compat import OwnAttribute
 from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, MetricsCollector
 from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle
 from sim.network import Graph, build_graph
@@ -76,14 +77,37 @@ class MarketModel(mesa.Model):
         :mod:`sim.engine.step`; the default when numba is installed) or ``"numpy"``
         (the vectorised rules of :mod:`sim.rules`, phase by phase). Both draw the same
         numbers from ``model.draws`` and follow the same trajectory.
+    rng
+        Mesa's name for ``seed`` (``mesa.Model(rng=...)``); give one or the other.
+    mesa_agent_records
+        Also let Mesa's DataCollector record every firm metric itself each step, for the
+        per-firm rows of ``mesa.batch_run`` on Mesa 3.4+ (about a tenth of a step at a few
+        thousand customers; :class:`sim.model.metrics.MetricsCollector`).
+    **dotted_overrides
+        Further overrides as keyword arguments named by dotted key, e.g.
+        ``MarketModel(path, **{"customers.wom_reach": 3})`` — the form ``mesa.batch_run``
+        passes its ``parameters`` in.
+
+    The model stops (``running`` turns False) after the scenario's ``run.steps`` steps,
+    the number it is sized for, so Mesa's ``batch_run`` and SolaraViz stop there too.
     """
 
+    #: The market's Scenario: the model's own attribute, not Mesa 3.5's ``Model.scenario``
+    #: (see :mod:`sim.model.mesa_compat`).
+    scenario = OwnAttribute()
+
     def __init__(self, scenario: Scenario | str | Path, seed: SeedLike = None,
-                 overrides: Mapping[str, Any] | None = None, engine: str | None = None):
+                 overrides: Mapping[str, Any] | None = None, engine: str | None = None, *,
+                 rng: SeedLike = None, mesa_agent_records: bool = False,
+                 **dotted_overrides: Any):
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        if overrides:
-            scenario = scenario.with_overrides(overrides)
+        if overrides or dotted_overrides:
+            scenario = scenario.with_overrides({**(overrides or {}), **dotted_overrides})
+        if rng is not None:
+            if seed is not None:
+                raise ValueError(f"give seed or rng, not both (seed={seed!r}, rng={rng!r})")
+            seed = rng
         if seed is None:
             seed = scenario.run.seed
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -132,7 +156,7 @@ class MarketModel(mesa.Model):
             # (one cache line per message at a million customers); zero between steps, so
             # that a step touches only the pairs that heard something.
             self._heard = zeros_on_huge_pages((self.state.n, self.n_firms, 2), np.int32)
-        self.datacollector = MetricsCollector(Firm)
+        self.datacollector = MetricsCollector(Firm, mesa_agent_records)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -144,6 +168,8 @@ class MarketModel(mesa.Model):
             flows, tally, promo_price, depth = self._customer_step_numpy()
         self._book(flows, tally, promo_price, depth)
         self.datacollector.collect(self)
+        if self.steps >= self.scenario.run.steps:  # the market is sized for run.steps
+            self.running = False
         every = self.scenario.run.customer_snapshot_every
         if every and self.steps % every == 0:
             self.customer_snapshots.append(self.customer_table().assign(step=self.steps))
@@ -683,7 +709,9 @@ class MarketModel(mesa.Model):
         by_id = {f.unique_id: f for f in self.firms}
         df.insert(1, "firm", [by_id[i].name for i in df["AgentID"]])
         df.insert(2, "strategy", [by_id[i].strategy for i in df["AgentID"]])
-        return df.drop(columns="AgentID").rename(columns={"Step": "step"})
+        # Steps as integers: a plain Mesa 3.5 DataCollector keys them by model.time (floats).
+        return df.drop(columns="AgentID").rename(columns={"Step": "step"}).astype(
+            {"step": "int64"})
 
     def market_timeseries(self) -> pd.DataFrame:
         """Collected market metrics: one row per step."""
