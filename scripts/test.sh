@@ -77,6 +77,18 @@ for end in "${ends[@]}"; do
     versions=$("$py" -c 'import sys, mesa; print(f"Python {sys.version.split()[0]}, Mesa {mesa.__version__}")')
     echo
     echo "=== $end: $versions ==="
+    # Each end must have resolved to its Mesa series: 3.3.x on 3.11, 3.4 or newer on 3.12+.
+    if ! "$py" - "$end" <<'PY'
+import sys, mesa
+release = tuple(int(part) for part in mesa.__version__.split(".")[:2])
+sys.exit(0 if (release == (3, 3) if sys.argv[1] == "oldest" else release >= (3, 4)) else 1)
+PY
+    then
+        summary+=("$end ($versions): FAILED: this end must have Mesa $(
+            [ "$end" = oldest ] && echo 3.3.x || echo '3.4 or newer')")
+        status=1
+        continue
+    fi
     started=$SECONDS
     set +e
     "$py" -m pytest -q -p no:cacheprovider ${pytest_args[@]+"${pytest_args[@]}"}
