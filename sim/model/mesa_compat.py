@@ -31,6 +31,9 @@ DataCollector step keys
 Where Mesa itself reads private attributes of a DataCollector (``batch_run`` does), the
 collector is a real ``mesa.DataCollector`` that Mesa fills through its public
 ``collect()``, so Mesa's own bookkeeping stays Mesa's.
+
+The module has one section per part of trustmarket that meets Mesa (the model and batch
+runs below); each names the Mesa releases it concerns.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from importlib.metadata import version
 from typing import Any
 
 
+# ---------------------------------------------------------------- which Mesa is installed
 def release(text: str) -> tuple[int, int]:
     """``(major, minor)`` of a version string such as ``"3.5.1"`` or ``"3.4.0rc1"``."""
     found = re.match(r"(\d+)\.(\d+)", text)
@@ -55,6 +59,7 @@ MESA_RELEASE = release(version("mesa"))
 BATCH_RUN_TAKES_RNG = MESA_RELEASE >= (3, 4)
 
 
+# ---------------------------------------------------------------- the model and batch runs
 class OwnAttribute:
     """A plain instance attribute of a Mesa model subclass, shadowing Mesa's own attribute
     of the same name.
