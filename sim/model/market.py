@@ -81,8 +81,9 @@ class MarketModel(mesa.Model):
         Mesa's name for ``seed`` (``mesa.Model(rng=...)``); give one or the other.
     mesa_agent_records
         Also let Mesa's DataCollector record every firm metric itself each step, for the
-        per-firm rows of ``mesa.batch_run`` on Mesa 3.4+ (about a tenth of a step at a few
-        thousand customers; :class:`sim.model.metrics.MetricsCollector`).
+        per-firm rows of ``mesa.batch_run`` on Mesa 3.4+ (a reporter call per firm value:
+        a tenth of a step or more at a few thousand customers;
+        :class:`sim.model.metrics.MetricsCollector`).
     **dotted_overrides
         Further overrides as keyword arguments named by dotted key, e.g.
         ``MarketModel(path, **{"customers.wom_reach": 3})`` — the form ``mesa.batch_run``
