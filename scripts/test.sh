@@ -51,7 +51,8 @@ setup() {  # $1 = name, $2 = interpreter
     local venv="$work/$1" log="$work/$1-setup.log"
     {
         "$2" -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile \
+            -e ".[test]"  # (no .pyc for all of site-packages: imports compile what they use)
         PATH="$venv/bin:$PATH" bash .ci/install-browser.sh --assets-only
     } >"$log" 2>&1 || { echo "FAILED: setting up $1 ($2); its log:"; cat "$log"; return 1; }
 }
