@@ -6,6 +6,7 @@ read these names; none of them recomputes a metric.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -114,14 +115,16 @@ class MetricsCollector(mesa.DataCollector):
         self._firm_steps: list[int] = []
         self._firm_tables: list[np.ndarray] = []
         self._firm_labels: list[list[tuple]] = []
+        # (unique_id, *labels) of a firm in one call (attrgetter of one name gives no tuple).
+        getter = operator.attrgetter("unique_id", *FIRM_LABELS)
+        self._labels_of = getter if FIRM_LABELS else lambda firm: (getter(firm),)
 
     def collect(self, model: mesa.Model) -> None:
         """Record this step's market metrics (Mesa) and every firm's metrics and labels."""
         super().collect(model)
         self._firm_steps.append(model.steps)
         self._firm_tables.append(model.firm_table.copy())
-        self._firm_labels.append([(firm.unique_id, *[getattr(firm, k) for k in FIRM_LABELS])
-                                  for firm in model.firms])
+        self._firm_labels.append(list(map(self._labels_of, model.firms)))
 
     def firm_dataframe(self) -> pd.DataFrame:
         """The firms' metrics and labels: one row per step and firm, indexed by ``Step``
