@@ -7,7 +7,8 @@
 #
 # Each end: `python -m venv` in a temporary folder, `pip install -e ".[test]"`,
 # .ci/install-browser.sh (Debian's chromium, solara's assets into the venv's own
-# share/solara/cdn), then pytest. Interpreters are found by scripts/find-python.sh
+# share/solara/cdn), one model step (numba compiles the engine into its cache), then
+# pytest. Interpreters are found by scripts/find-python.sh
 # (PATH, then pyenv); TRUSTMARKET_PYTHON_OLDEST / TRUSTMARKET_PYTHON_NEWEST name them
 # explicitly. Where an end has no interpreter it says so plainly and skips it, unless
 # --require-both is given (as .ci/run does): then it fails. Extra arguments after `--`
@@ -51,9 +52,12 @@ setup() {  # $1 = name, $2 = interpreter
     local venv="$work/$1" log="$work/$1-setup.log"
     {
         "$2" -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile \
-            -e ".[test]"  # (no .pyc for all of site-packages: imports compile what they use)
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]"
         PATH="$venv/bin:$PATH" bash .ci/install-browser.sh --assets-only
+        # numba compiles the engine on first use (20-90 s) into its cache, per Python: here,
+        # side by side, rather than inside the first test (the app server's start-up).
+        "$venv/bin/python" -c 'from sim.model import MarketModel
+MarketModel("scenarios/leaky_bucket.toml", **{"run.steps": 1}).step()'
     } >"$log" 2>&1 || { echo "FAILED: setting up $1 ($2); its log:"; cat "$log"; return 1; }
 }
 bash .ci/install-browser.sh --system-only  # apt-get, once, before the parallel set-ups
