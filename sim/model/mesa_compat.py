@@ -22,7 +22,10 @@ that starts with ``_`` (``tests/test_versions.py`` greps for it). The difference
     Mesa 3.3 steps a model while ``model.steps <= max_steps`` (one step more than asked),
     Mesa 3.5 while ``model.steps < max_steps``. :class:`sim.model.MarketModel` stops by
     itself (``running`` turns False) after the scenario's ``run.steps``, so a batch run
-    with ``max_steps >= run.steps`` runs exactly ``run.steps`` steps on either.
+    with ``max_steps >= run.steps`` runs exactly ``run.steps`` steps on either. The rows'
+    ``Step`` differs: Mesa 3.3 writes ``model.steps - 1`` (it expects a collection at
+    step 0, which MarketModel does not make; the values are the last step's), Mesa 3.5
+    the ``model.time`` of the collection (``float(model.steps)``).
 DataCollector step keys
     Mesa 3.5 keys its per-agent records by ``model.time`` (a float), 3.3 by ``model.steps``;
     :class:`sim.model.metrics.MetricsCollector` builds its own firm table keyed by
