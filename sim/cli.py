@@ -225,7 +225,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         fill_cache()
     print(f"trustmarket app: http://{args.host}:{args.port}/  (scenario {scenario}; "
           "Ctrl-C stops it)", flush=True)
-    env = {**os.environ, SCENARIO_ENV: str(scenario)}
+    env = {**os.environ, SCENARIO_ENV: str(scenario), "SOLARA_THEME_SHOW_BANNER": "False"}
     command = [sys.executable, "-m", "solara", "run", "sim.app.page", "--host", args.host,
                "--port", str(args.port), "--production", "--no-open"]
     return subprocess.call(command, env=env)
