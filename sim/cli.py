@@ -209,7 +209,7 @@ def _add_app(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """Start the classroom app (Mesa SolaraViz) in the browser: the leaky bucket, the trust
+    """Start the classroom app (a Solara page) in the browser: the leaky bucket, the trust
     ladder, profit and the customer network, with live levers (see docs/classroom.md)."""
     import os
     import subprocess
@@ -243,7 +243,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
               cmd_sweep),
     "analyze": ("tables, sensitivity indices and figures of a finished sweep", _add_analyze,
                 cmd_analyze),
-    "app": ("start the classroom app in the browser (Mesa SolaraViz)", _add_app, cmd_app),
+    "app": ("start the classroom app in the browser (a Solara page)", _add_app, cmd_app),
     "verify": ("check the model against known results and the reference model", _add_verify,
                cmd_verify),
 }

@@ -16,7 +16,7 @@ layer and knows no model).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import matplotlib as mpl
@@ -68,6 +68,10 @@ CAUSE_LABELS = {
     "poor_quality": "poor quality", "poor_selection": "poor selection",
     "competitor_offer": "competitor's offer", "needs_moved": "needs moved", "price": "price",
 }
+#: Holes on each wall of a drawn bucket, top to bottom: the longest labels sit low, where
+#: the bucket is narrowest (the app's SVG bucket and the report's figure alike).
+BUCKET_LEFT = ("rude", "untrained_staff", "poor_quality", "needs_moved")
+BUCKET_RIGHT = ("poor_service", "poor_selection", "price", "competitor_offer")
 STAGE_LABELS = {"none": "no trust yet", "cognitive": "cognitive", "emotional": "emotional",
                 "behavioural": "behavioural"}
 LIFECYCLE_LABELS = {"potential": "potential customers", "new": "new customers",
@@ -130,11 +134,12 @@ def elapsed(step: int, steps_per_year: int) -> str:
     return f"{step:,} {plural} = {value:.1f} year{'' if value == 1 else 's'}"
 
 
-def smoothing_window(n_steps: int, steps_per_year: int) -> int:
+def smoothing_window(n_steps: int, steps_per_year: int, longest: int | None = None) -> int:
     """The moving-mean window for a per-step series of ``n_steps``: one year, a quarter or
-    four steps — the longest that still leaves five windows in the run — else none (1)."""
+    four steps (none longer than ``longest``) — the longest that still leaves five windows
+    in the run — else none (1)."""
     for window in (steps_per_year, max(1, round(steps_per_year / 4)), 4):
-        if 1 < window <= n_steps / 5:
+        if 1 < window <= n_steps / 5 and window <= (longest or window):
             return int(window)
     return 1
 
@@ -217,4 +222,26 @@ def mark_crossover(ax: Any, mean: float, low: float, high: float, label: str,
     ax.axvline(mean, color=colour, lw=1.2, ls="--")
     ax.annotate(label, xy=(mean, 1.0), xycoords=("data", "axes fraction"),
                 xytext=(4, -4), textcoords="offset points", ha="left", va="top",
-                fontsize=MIN_FONT_PT, color=colour)
+                fontsize=MIN_FONT_PT, color=colour,
+                bbox={"facecolor": "white", "alpha": 0.85, "lw": 0, "pad": 1.5})
+
+
+def mark_crossovers(ax: Any, rows: Iterable[Any], steps_per_year: int | None,
+                    name: str = "runs") -> None:
+    """Mark every crossover on a time axis: ``rows`` have ``leader``, ``challenger``,
+    ``crossed``, ``replications`` and ``crossover_step_mean`` / ``_ci_low`` / ``_ci_high``
+    (the table of :func:`sim.experiment.pairwise_crossovers`). The axis is in years (in
+    steps if ``steps_per_year`` is None); the label says when in years, or in steps for a
+    run shorter than two years."""
+    per_year = steps_per_year or 1
+    for k, r in enumerate(rows):
+        steps = (r.crossover_step_mean, r.crossover_step_ci_low, r.crossover_step_ci_high)
+        mean, low, high = (v / per_year for v in steps)
+        if steps_per_year and ax.get_xlim()[1] >= 2:
+            when = f"year {mean:.1f} [95 % CI {low:.1f}–{high:.1f}]"
+        else:
+            when = (f"{step_unit(per_year) if steps_per_year else 'step'} {steps[0]:.0f} "
+                    f"[95 % CI {steps[1]:.0f}–{steps[2]:.0f}]")
+        label = (f"{r.challenger} overtakes {r.leader}\nat {when}, "
+                 f"{r.crossed}/{r.replications} {name}")
+        mark_crossover(ax, mean, low, high, "\n" * (3 * k) + label)

@@ -14,16 +14,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sim.app.svg import svg, text
-from sim.style import CAUSE_COLOURS, CAUSE_LABELS, GREY, INFLOW_COLOUR, INK, WATER_COLOUR
+from sim.style import (
+    BUCKET_LEFT,
+    BUCKET_RIGHT,
+    CAUSE_COLOURS,
+    CAUSE_LABELS,
+    GREY,
+    INFLOW_COLOUR,
+    INK,
+    WATER_COLOUR,
+)
 
 WIDTH, HEIGHT = 520, 360
 #: Font sizes (viewBox units; at least 16 x MIN_SCALE = 14.7 CSS px on the page).
 HOLE_FONT, COUNT_FONT, NAME_FONT = 16, 24, 19
 CENTRE, TOP, BOTTOM, TOP_HALF, BOTTOM_HALF = WIDTH / 2, 104, 346, 78, 56
-#: Holes from top to bottom on each wall; the longest labels sit low, where the bucket is
-#: narrowest and the label has most room.
-LEFT = ("rude", "untrained_staff", "poor_quality", "needs_moved")
-RIGHT = ("poor_service", "poor_selection", "price", "competitor_offer")
+LEFT, RIGHT = BUCKET_LEFT, BUCKET_RIGHT
 #: The widest jet or inflow arrow, for the largest flow of any firm (viewBox units).
 WIDEST = 26.0
 JET_LENGTH = 30.0
