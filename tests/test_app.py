@@ -89,6 +89,35 @@ def test_live_levers_reach_the_running_model():
         controls.set_word_of_mouth(m, -1.0)  # validated like a scenario file
 
 
+def test_live_word_of_mouth_changes_what_customers_hear():
+    quiet, talking = ClassroomModel(default_scenario()), ClassroomModel(default_scenario())
+    for _ in range(10):
+        quiet.step()
+        talking.step()
+    controls.set_word_of_mouth(quiet, 0.0)
+    for _ in range(5):
+        quiet.step()
+        talking.step()
+    heard = quiet.market_timeseries()["messages_positive"].to_numpy()
+    assert heard[5:10].min() > 0 and not heard[-4:].any()  # from the step after the change
+    assert talking.market_timeseries()["messages_positive"].to_numpy()[-4:].min() > 0
+
+
+def test_the_app_follows_firm_levers_moved_mid_run():
+    moved, kept = ClassroomModel(default_scenario()), ClassroomModel(default_scenario())
+    for _ in range(20):
+        moved.step()
+        kept.step()
+    controls.set_lever(moved, 0, "advertising", 0.0)  # Leaky Larder stops advertising
+    for _ in range(10):
+        moved.step()
+        kept.step()
+    spend = {name: m.firm_timeseries().query("firm == 'Leaky Larder'")["acquisition_cost"]
+             .to_numpy() for name, m in (("moved", moved), ("kept", kept))}
+    assert spend["moved"][:20].tolist() == spend["kept"][:20].tolist()
+    assert spend["moved"][-5:].sum() == 0 < spend["kept"][-5:].sum()
+
+
 def test_a_preset_turns_custom_when_a_lever_moves_and_back_when_it_matches():
     m = ClassroomModel(default_scenario())
     assert controls.preset_of(m, 0) == "pour"
@@ -197,6 +226,20 @@ def test_charts_draw_before_and_after_steps_in_years(model):
     legend = [t.text for t in _parse(charts.lifecycle_svg(snapshot.market_series(model), 52,
                                                          260, 30)).iter(f"{SVG}text")]
     assert "potential customers" in legend and not any("lifecycle_" in t for t in legend)
+
+
+def test_the_columns_grown_step_by_step_are_the_models_table():
+    m = ClassroomModel(default_scenario())
+    snapshot.firm_arrays(m)  # before the first step: empty columns
+    for _ in range(25):
+        m.step()
+        grown = snapshot.firm_arrays(m)
+    for name, rows in m.firm_timeseries().groupby("firm"):
+        for column in snapshot.DRAWN:
+            assert np.array_equal(rows[column].to_numpy(float), grown[name][column]), column
+    for _ in range(3):  # a jump of several steps rebuilds from the table
+        m.step()
+    assert len(snapshot.firm_arrays(m)[m.firms[0].name]["step"]) == 28
 
 
 def test_the_network_is_laid_out_once_per_graph(model, monkeypatch):
@@ -393,11 +436,12 @@ def test_levers_move_live_and_explain_themselves(browser, server):
     _click_track(page, ".tm-lever-wom_reach", 0.0)  # the demonstration: word of mouth to 0
     page.locator(".tm-lever-wom_reach .tm-lever-value", has_text="0 people told").wait_for(
         timeout=10_000)
-    page.locator(f"{training} .tm-lever-label").hover()
-    page.get_by_text("Seed idea: leaky bucket").wait_for(timeout=10_000)
-    page.locator(".tm-step").click()
+    page.keyboard.press("PageDown")  # a clicker just after a drag: steps, moves no lever
     _wait_step(page, 1)
     assert page.inner_text(f"{training} .tm-lever-value") == "0.30 of 1"
+    assert page.inner_text(".tm-lever-wom_reach .tm-lever-value") == "0 people told"
+    page.locator(f"{training} .tm-lever-label").hover()
+    page.get_by_text("Seed idea: leaky bucket").wait_for(timeout=10_000)
     _no_traceback(page, errors)
     page.close()
 

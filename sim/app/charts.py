@@ -62,6 +62,15 @@ def _empty_note(width: float, y: float) -> str:
 TALL, COMPACT = 372, 300
 
 
+def fitted_width(cell_width: float, cell_height: float, height: int = COMPACT) -> int:
+    """The viewBox width that makes a chart ``height`` units tall fill a cell of the given
+    CSS size (never narrower than :data:`WIDTH`): presentation mode's charts use the
+    window's width instead of leaving it blank."""
+    if cell_width <= 0 or cell_height <= 0:
+        return WIDTH
+    return max(WIDTH, int(height * cell_width / cell_height))
+
+
 def moving_mean(values: np.ndarray, window: int) -> np.ndarray:
     """Trailing mean over ``window`` steps (shorter at the start)."""
     if window <= 1 or not len(values):
@@ -75,13 +84,13 @@ Series = Mapping[str, Mapping[str, np.ndarray]]
 
 
 def profit_svg(series: Series, firms: Sequence[str], steps_per_year: int, horizon: int,
-               step: int, smoothing: int = 4, height: int = TALL) -> str:
+               step: int, smoothing: int = 4, height: int = TALL, width: int = WIDTH) -> str:
     """Profit per step (a ``smoothing``-step moving mean) above cumulative profit, per firm
     (``series[firm][column]``: arrays of ``step``, ``profit``, ``cumulative_profit``)."""
     unit = step_unit(steps_per_year)
     end, x_ticks = _x_axis(horizon, step, steps_per_year)
     entries = [(firm_colour(i), f) for i, f in enumerate(firms)]
-    key, key_height = legend(LEFT - 60, 22, entries, WIDTH - LEFT - RIGHT + 60)
+    key, key_height = legend(LEFT - 60, 22, entries, width - LEFT - RIGHT + 60)
     top = 22 + key_height
     years = {f: series[f]["step"] / steps_per_year for f in firms}
     per_step = {f: moving_mean(series[f]["profit"], smoothing) for f in firms}
@@ -94,24 +103,24 @@ def profit_svg(series: Series, firms: Sequence[str], steps_per_year: int, horizo
     for k, (title, values) in enumerate(zip(titles, (per_step, cumulative), strict=True)):
         title_y = top + 12 + k * (plot_height + 46)
         y0, y1, y_ticks = _y_range(list(values.values()))
-        panel = Panel(LEFT, title_y + 10, WIDTH - LEFT - RIGHT, plot_height, 0.0, end, y0, y1)
+        panel = Panel(LEFT, title_y + 10, width - LEFT - RIGHT, plot_height, 0.0, end, y0, y1)
         body.append(text(LEFT - 60, title_y, title, LABEL, weight="bold", css="tm-panel-title"))
         body.append(panel.axes(x_ticks if k == 1 else [], y_ticks, "years" if k == 1 else "",
                                x_format=_years_format))
         for i, f in enumerate(firms):
             body.append(panel.line(years[f], values[f], firm_colour(i), 3.0))
     if step == 0:
-        body.append(_empty_note(WIDTH, top + plot_height / 2 + 20))
-    return svg(WIDTH, height, body, "tm-profit-svg", "profit per firm", {"step": step})
+        body.append(_empty_note(width, top + plot_height / 2 + 20))
+    return svg(width, height, body, "tm-profit-svg", "profit per firm", {"step": step})
 
 
 def ladder_svg(series: Series, firms: Sequence[str], steps_per_year: int, horizon: int,
-               step: int, height: int = TALL) -> str:
+               step: int, height: int = TALL, width: int = WIDTH) -> str:
     """Each firm's active customers by trust stage over time (stacked): the trust ladder
     (``series[firm]``: arrays of ``step`` and ``stage_<name>``)."""
     end, x_ticks = _x_axis(horizon, step, steps_per_year)
     entries = [(STAGE_COLOURS[s], STAGE_LABELS[s]) for s in STAGES]
-    key, key_height = legend(LEFT - 60, 22, entries, WIDTH - LEFT - RIGHT + 60)
+    key, key_height = legend(LEFT - 60, 22, entries, width - LEFT - RIGHT + 60)
     top = 22 + key_height
     gap = 36
     plot_height = (height - top - 64 - gap * len(firms)) / max(1, len(firms))
@@ -123,19 +132,19 @@ def ladder_svg(series: Series, firms: Sequence[str], steps_per_year: int, horizo
     last = len(firms) - 1
     for k, f in enumerate(firms):
         title_y = top + 12 + k * (plot_height + gap)
-        panel = Panel(LEFT, title_y + 8, WIDTH - LEFT - RIGHT, plot_height, 0.0, end, 0.0,
+        panel = Panel(LEFT, title_y + 8, width - LEFT - RIGHT, plot_height, 0.0, end, 0.0,
                       float(y_ticks[-1]))
         body.append(f'<rect x="{LEFT - 60}" y="{title_y - 12}" width="13" height="13" '
                     f'fill="{firm_colour(k)}"/>')
         body.append(text(LEFT - 42, title_y, f"{f}: active customers by trust stage", LABEL,
                          weight="bold", css="tm-panel-title"))
-        body.append(panel.stack(series[f]["step"] / steps_per_year, layers[f],
-                                [STAGE_COLOURS[s] for s in STAGES]))
         body.append(panel.axes(x_ticks if k == last else [], y_ticks,
                                "years" if k == last else "", x_format=_years_format))
+        body.append(panel.stack(series[f]["step"] / steps_per_year, layers[f],
+                                [STAGE_COLOURS[s] for s in STAGES]))  # over the grid
     if step == 0:
-        body.append(_empty_note(WIDTH, top + plot_height / 2 + 20))
-    return svg(WIDTH, height, body, "tm-ladder-svg", "trust ladder per firm", {"step": step})
+        body.append(_empty_note(width, top + plot_height / 2 + 20))
+    return svg(width, height, body, "tm-ladder-svg", "trust ladder per firm", {"step": step})
 
 
 def lifecycle_svg(market: pd.DataFrame, steps_per_year: int, horizon: int, step: int) -> str:

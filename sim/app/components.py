@@ -14,6 +14,7 @@ import solara
 
 from sim.app import charts, controls, snapshot
 from sim.app.bucket import biggest_flow, bucket_svg
+from sim.app.css import GAP, MIN_COLUMN, PAGE_PADDING, PRESENT_BAR
 from sim.app.lever import lever_slider
 from sim.app.session import Session
 from sim.style import elapsed, firm_colour, step_unit, year_and_step
@@ -49,15 +50,27 @@ def BucketView(session: Session) -> None:
     _figure("tm-bucket", f'<div class="tm-bucket-grid" data-step="{model.steps}">{inner}</div>')
 
 
+def _chart_size(session: Session) -> tuple[int, int]:
+    """(height, width) of a chart's viewBox: tall on the scrolling page; in presentation
+    mode as wide as its share of the window (see :func:`charts.fitted_width`)."""
+    if not session.presentation.value:
+        return charts.TALL, charts.WIDTH
+    width, height = session.window.value
+    columns = max(1, min(2, (width - 2 * PAGE_PADDING + GAP) // (MIN_COLUMN + GAP)))
+    cell_width = (width - 2 * PAGE_PADDING - (columns - 1) * GAP) / columns - 2
+    cell_height = (height - PRESENT_BAR) * 0.45 - GAP - 2
+    return charts.COMPACT, charts.fitted_width(cell_width, cell_height)
+
+
 @solara.component
 def ProfitView(session: Session) -> None:
     """Profit per step and cumulative profit, per firm."""
     session.tick.value  # noqa: B018
     model = session.model.value
-    height = charts.COMPACT if session.presentation.value else charts.TALL
+    height, width = _chart_size(session)
     _figure("tm-profit", charts.profit_svg(snapshot.firm_arrays(model), session.firm_names,
                                            session.steps_per_year, session.horizon,
-                                           model.steps, height=height))
+                                           model.steps, height=height, width=width))
 
 
 @solara.component
@@ -65,10 +78,10 @@ def TrustLadderView(session: Session) -> None:
     """Each firm's customers by trust stage over time."""
     session.tick.value  # noqa: B018
     model = session.model.value
-    height = charts.COMPACT if session.presentation.value else charts.TALL
+    height, width = _chart_size(session)
     _figure("tm-ladder", charts.ladder_svg(snapshot.firm_arrays(model), session.firm_names,
                                            session.steps_per_year, session.horizon,
-                                           model.steps, height=height))
+                                           model.steps, height=height, width=width))
 
 
 @solara.component

@@ -16,10 +16,12 @@ from sim.app.svg import FONT
 MIN_COLUMN = 460
 #: Height reserved above and below the figures in presentation mode (CSS px).
 PRESENT_BAR = 112
+#: The page's side padding and the gap between grid cells (CSS px).
+PAGE_PADDING, GAP = 12, 8
 
 CSS = f"""
 .tm-root, .tm-app {{ font-family: {FONT}; color: #222; }}
-.tm-app {{ padding: 6px 12px 12px 12px; box-sizing: border-box; }}
+.tm-app {{ padding: 6px {PAGE_PADDING}px 12px {PAGE_PADDING}px; box-sizing: border-box; }}
 .tm-bar {{ display: flex; align-items: center; justify-content: space-between; gap: 16px;
   flex-wrap: wrap; padding: 4px 0 6px 0; border-bottom: 1px solid #ddd; }}
 .tm-title {{ min-width: 0; flex: 1 1 320px; }}
@@ -38,7 +40,7 @@ CSS = f"""
 .tm-seed {{ width: 300px; }}
 .tm-seed-message {{ color: #b00020; font-size: 15px; line-height: 1.3; overflow-wrap: anywhere; }}
 .tm-error {{ font-size: 15px; }}
-.tm-bucket-grid, .tm-levers, .tm-charts {{ display: grid; gap: 8px;
+.tm-bucket-grid, .tm-levers, .tm-charts {{ display: grid; gap: {GAP}px;
   grid-template-columns: repeat(auto-fit, minmax({MIN_COLUMN}px, 1fr)); }}
 .tm-figure {{ min-width: 0; }}
 .tm-figure svg {{ width: 100%; height: auto; display: block; }}

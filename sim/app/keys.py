@@ -1,9 +1,10 @@
-"""Keyboard shortcuts a presenter's clicker can send.
+"""Keyboard shortcuts a presenter's clicker can send (and the window's size).
 
 Clickers send PageDown / PageUp (next / previous), the arrow keys, ``b`` or ``.`` (blank
 the screen) and F5 / Escape (start / stop the slide show). The app maps them to its three
-actions and presentation mode. Keys typed into a field (the seed) are left alone, and so
-are keys with Ctrl, Alt or Meta (the browser's own shortcuts).
+actions and presentation mode — before a focused slider, select or button sees them, so
+a clicker keeps working after a lever was dragged. Keys typed into a text field (the
+seed) are left alone, and so are keys with Ctrl, Alt or Meta (the browser's own).
 """
 
 from __future__ import annotations
@@ -37,14 +38,30 @@ module.exports = {
       if (event.ctrlKey || event.altKey || event.metaKey || !(event.key in keys)) return;
       const target = event.target || {};
       const tag = (target.tagName || "").toLowerCase();
-      if (["input", "textarea", "select"].includes(tag) || target.isContentEditable) return;
+      const typing = (tag === "input" && !target.readOnly) || tag === "textarea" ||
+                     target.isContentEditable;
+      if (typing) return;  // the seed field keeps its keys
+      // Before sliders, selects and buttons see the key (capture phase): a clicker's
+      // PageDown steps the market even just after a lever was dragged.
       event.preventDefault();
-      if (tag === "button" && target.blur) target.blur();  // Space must not click it too
+      event.stopPropagation();
+      if (target.blur) target.blur();
       this.pressed(keys[event.key]);
     };
-    window.addEventListener("keydown", this.listener);
+    window.addEventListener("keydown", this.listener, true);
+    // The window's size, for presentation mode's charts (at most one report a frame).
+    this.report = () => {
+      cancelAnimationFrame(this.frame);
+      this.frame = requestAnimationFrame(() => this.resized(
+        {width: window.innerWidth, height: window.innerHeight}));
+    };
+    this.report();
+    window.addEventListener("resize", this.report);
   },
-  destroyed() { window.removeEventListener("keydown", this.listener); },
+  destroyed() {
+    window.removeEventListener("keydown", this.listener, true);
+    window.removeEventListener("resize", this.report);
+  },
 }
 </script>
 """
@@ -56,13 +73,20 @@ class KeyListener(v.VuetifyTemplate):
     template = traitlets.Unicode(_TEMPLATE.replace("KEYS_JSON", json.dumps(ACTIONS))).tag(
         sync=True)
     callback = traitlets.Any(default_value=None)
+    size_callback = traitlets.Any(default_value=None)
 
     def vue_pressed(self, action: str) -> None:
         if self.callback is not None:
             self.callback(action)
 
+    def vue_resized(self, size: dict) -> None:
+        if self.size_callback is not None:
+            self.size_callback(int(size["width"]), int(size["height"]))
+
 
 @solara.component
-def Keys(on_action: Callable[[str], None]) -> None:  # noqa: N802 - a component
-    """Listen for the shortcuts; call ``on_action(action)``."""
-    KeyListener.element(callback=on_action)
+def Keys(on_action: Callable[[str], None],  # noqa: N802 - a component
+         on_resize: Callable[[int, int], None] | None = None) -> None:
+    """Listen for the shortcuts (call ``on_action(action)``) and the window's size (call
+    ``on_resize(width, height)`` in CSS px)."""
+    KeyListener.element(callback=on_action, size_callback=on_resize)

@@ -108,7 +108,7 @@ def ClassroomApp(scenario: str | None = None) -> None:
     presenting = session.presentation.value
     with solara.Div(classes=["tm-app", "tm-present" if presenting else "tm-normal"]):
         solara.Style(CSS)
-        keys.Keys(on_action=session.key)
+        keys.Keys(on_action=session.key, on_resize=session.resize)
         Player(session)
         TopBar(session)
         if not presenting:

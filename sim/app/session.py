@@ -29,6 +29,13 @@ SPEEDS = (("1 week a second", 1.0), ("2 weeks a second", 0.5), ("4 weeks a secon
 DEFAULT_SPEED = SPEEDS[2][0]
 
 
+#: The engine the app runs: the vectorised rules read the scenario's customer parameters
+#: every step, so the live word-of-mouth slider takes effect (the compiled engine reads
+#: them once, when the market is built); both follow the same trajectory, and at
+#: classroom size a step costs ~15 ms instead of ~1 ms, well inside a redraw.
+APP_ENGINE = "numpy"
+
+
 class ClassroomModel(MarketModel):
     """The market model built from a scenario path and a seed, as Reset builds it.
 
@@ -41,7 +48,7 @@ class ClassroomModel(MarketModel):
     """
 
     def __init__(self, scenario: str | Path, seed: int | None = None):
-        super().__init__(Path(scenario), seed=seed)
+        super().__init__(Path(scenario), seed=seed, engine=APP_ENGINE)
         self.scenario_path = Path(scenario)
 
 
@@ -67,6 +74,8 @@ class Session:
         self.seed_text = solara.reactive(str(seed))
         self.seed_message = solara.reactive("")
         self.error = solara.reactive("")
+        #: The browser window's (width, height) in CSS px, (0, 0) until it reports.
+        self.window = solara.reactive((0, 0))
         self.lock = threading.RLock()
         #: Seconds each of the last steps took on the server (model step + redraw).
         self.step_seconds: list[float] = []
@@ -165,6 +174,10 @@ class Session:
 
     def set_word_of_mouth(self, reach: float) -> None:
         self._change(controls.set_word_of_mouth, reach)
+
+    def resize(self, width: int, height: int) -> None:
+        """The browser window's size changed."""
+        self.window.set((width, height))
 
     def key(self, name: str) -> None:
         """A keyboard shortcut (see :data:`sim.app.keys.ACTIONS`)."""
