@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -133,3 +134,44 @@ TIMED_STEP_JS = """async (n) => {
   });
   return performance.now() - t0;
 }"""
+
+
+def open_app(browser, server, width: int = 1366, height: int = 768):
+    """A new tab (a new market) of the app at ``width`` x ``height``, its figures drawn;
+    returns (page, the page's errors so far and from now on)."""
+    url, _ = server
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url)
+    page.locator(".tm-bucket-grid").wait_for(timeout=90_000)
+    page.locator(".tm-network-svg").wait_for(timeout=60_000)
+    return page, errors
+
+
+def step_number(page) -> int:
+    """The step the counter shows."""
+    return int(re.search(r"Step: (\d+)", page.inner_text(".tm-counter")).group(1))
+
+
+def wait_step(page, n: int, timeout: float = 20_000) -> None:
+    """Wait until the counter shows step ``n``."""
+    page.wait_for_function(
+        "n => { const m = document.querySelector('.tm-counter').innerText.match(/Step: (\\d+)/);"
+        " return m && Number(m[1]) === n; }", arg=n, timeout=timeout)
+
+
+def assert_no_traceback(page, errors) -> None:
+    """No Python traceback or error text in the page, no script error in the browser."""
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Error:" not in body, body[:2000]
+    assert not errors, errors
+
+
+def click_track(page, css: str, fraction: float) -> None:
+    """Click the slider under ``css`` at ``fraction`` of its track (scrolled into view)."""
+    locator = page.locator(f"{css} .v-slider__track-container")
+    locator.scroll_into_view_if_needed()
+    track = locator.bounding_box()
+    page.mouse.click(track["x"] + fraction * track["width"], track["y"] + track["height"] / 2)

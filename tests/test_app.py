@@ -35,8 +35,13 @@ from tests.browser_support import (
     CHROMIUM_ARGS,
     TEXT_AUDIT_JS,
     TIMED_STEP_JS,
+    assert_no_traceback,
     chromium_path,
+    click_track,
+    open_app,
     running_app,
+    step_number,
+    wait_step,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -283,34 +288,6 @@ def browser(server):
         b.close()
 
 
-def _open(browser, server, width=1366, height=768):
-    url, _ = server
-    page = browser.new_page(viewport={"width": width, "height": height})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(url)
-    page.locator(".tm-bucket-grid").wait_for(timeout=90_000)
-    page.locator(".tm-network-svg").wait_for(timeout=60_000)
-    return page, errors
-
-
-def _step_number(page) -> int:
-    return int(re.search(r"Step: (\d+)", page.inner_text(".tm-counter")).group(1))
-
-
-def _wait_step(page, n: int, timeout: float = 20_000) -> None:
-    page.wait_for_function(
-        "n => { const m = document.querySelector('.tm-counter').innerText.match(/Step: (\\d+)/);"
-        " return m && Number(m[1]) === n; }", arg=n, timeout=timeout)
-
-
-def _no_traceback(page, errors) -> None:
-    body = page.inner_text("body")
-    assert "Traceback" not in body and "Error:" not in body, body[:2000]
-    assert not errors, errors
-
-
 def _audit(page) -> dict:
     audit = page.evaluate(TEXT_AUDIT_JS)
     assert audit["pageWidth"] <= audit["windowWidth"], "the page scrolls sideways"
@@ -324,10 +301,10 @@ def _audit(page) -> dict:
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_the_page_reads_at_classroom_sizes(browser, server, width, height):
-    page, errors = _open(browser, server, width, height)
+    page, errors = open_app(browser, server, width, height)
     for n in (1, 2, 3):
         page.locator(".tm-step").click()
-        _wait_step(page, n)
+        wait_step(page, n)
     page.wait_for_function("() => document.querySelector('.tm-bucket-grid').dataset.step === '3'")
     audit = _audit(page)
     body = page.inner_text("body")
@@ -348,7 +325,7 @@ def test_the_page_reads_at_classroom_sizes(browser, server, width, height):
         assert track and track["width"] >= 150 and track["height"] > 0, track
         value = lever.locator(".tm-lever-value")
         assert value.is_visible() and re.search(r"\d.*(%|of 1|told)", value.inner_text())
-    _no_traceback(page, errors)
+    assert_no_traceback(page, errors)
     page.screenshot(path=str(ARTIFACTS / f"app_{width}x{height}.png"), full_page=True)
     sizes = sorted(t["px"] for t in audit["texts"] if t["css"].startswith("tm-hole"))
     print(f"{width}x{height}: hole labels {sizes[0]:.1f}-{sizes[-1]:.1f} px")
@@ -356,11 +333,11 @@ def test_the_page_reads_at_classroom_sizes(browser, server, width, height):
 
 
 def test_presentation_mode_and_the_clicker_keys(browser, server):
-    page, errors = _open(browser, server)
+    page, errors = open_app(browser, server)
     page.keyboard.press("ArrowRight")
-    _wait_step(page, 1)
+    wait_step(page, 1)
     page.keyboard.press("PageDown")
-    _wait_step(page, 2)
+    wait_step(page, 2)
     page.keyboard.press("f")  # presentation mode
     page.locator(".tm-present").wait_for(timeout=10_000)
     assert page.locator(".tm-controls").count() == 0 and page.locator(".tm-lever").count() == 0
@@ -377,26 +354,26 @@ def test_presentation_mode_and_the_clicker_keys(browser, server):
                            "document.querySelector('.tm-counter').innerText)", timeout=30_000)
     page.keyboard.press("PageUp")  # ... and pause
     page.wait_for_timeout(1500)  # a step already under way may still finish
-    stopped = _step_number(page)
+    stopped = step_number(page)
     page.wait_for_timeout(1000)
-    assert _step_number(page) == stopped
+    assert step_number(page) == stopped
     page.screenshot(path=str(ARTIFACTS / "app_presentation_1366x768.png"))
     page.keyboard.press("r")  # reset
-    _wait_step(page, 0)
+    wait_step(page, 0)
     page.keyboard.press("Escape")
     page.locator(".tm-controls").wait_for(timeout=10_000)
     page.keyboard.press(" ")  # Space plays too; the Play button says so
     page.get_by_role("button", name="❚❚ Pause").wait_for(timeout=10_000)
     page.get_by_role("button", name="❚❚ Pause").click()
     page.get_by_role("button", name="▶ Play").wait_for(timeout=10_000)
-    _no_traceback(page, errors)
+    assert_no_traceback(page, errors)
     page.close()
 
 
 def test_a_bad_seed_gets_a_message_not_a_traceback(browser, server):
-    page, errors = _open(browser, server)
+    page, errors = open_app(browser, server)
     page.locator(".tm-step").click()
-    _wait_step(page, 1)
+    wait_step(page, 1)
     seed = page.locator(".tm-seed input")
     for typed, words in (("abc", "whole number"), ("7" * 5000, "5,000 digits")):
         seed.fill(typed)
@@ -404,57 +381,50 @@ def test_a_bad_seed_gets_a_message_not_a_traceback(browser, server):
         page.locator(".tm-seed-message", has_text=words).wait_for(timeout=10_000)
         page.get_by_role("button", name="Reset", exact=True).click()
         page.wait_for_timeout(800)
-        assert _step_number(page) == 1  # a bad seed resets nothing
-        _no_traceback(page, errors)
+        assert step_number(page) == 1  # a bad seed resets nothing
+        assert_no_traceback(page, errors)
     seed.fill("7")
     seed.press("Enter")
     page.locator(".tm-seed-message").wait_for(state="detached", timeout=10_000)
     page.get_by_role("button", name="Reset", exact=True).click()
-    _wait_step(page, 0)
-    _no_traceback(page, errors)
+    wait_step(page, 0)
+    assert_no_traceback(page, errors)
     page.close()
 
 
-def _click_track(page, css: str, fraction: float) -> None:
-    locator = page.locator(f"{css} .v-slider__track-container")
-    locator.scroll_into_view_if_needed()
-    track = locator.bounding_box()
-    page.mouse.click(track["x"] + fraction * track["width"], track["y"] + track["height"] / 2)
-
-
 def test_levers_move_live_and_explain_themselves(browser, server):
-    page, errors = _open(browser, server)
+    page, errors = open_app(browser, server)
     training = ".tm-firm-0 .tm-lever-training"
     assert page.inner_text(f"{training} .tm-lever-value") == "0.10 of 1"
     preset = page.locator(".tm-firm-0 .tm-preset .v-select__selection")
     assert preset.inner_text().strip() == "pour"
-    _click_track(page, training, 0.3)
+    click_track(page, training, 0.3)
     page.locator(f"{training} .tm-lever-value", has_text="0.30 of 1").wait_for(timeout=10_000)
     page.wait_for_function("() => document.querySelector("
                            "'.tm-firm-0 .tm-preset .v-select__selection').innerText.trim()"
                            " === 'custom'", timeout=10_000)
-    _click_track(page, ".tm-lever-wom_reach", 0.0)  # the demonstration: word of mouth to 0
+    click_track(page, ".tm-lever-wom_reach", 0.0)  # the demonstration: word of mouth to 0
     page.locator(".tm-lever-wom_reach .tm-lever-value", has_text="0 people told").wait_for(
         timeout=10_000)
     page.keyboard.press("PageDown")  # a clicker just after a drag: steps, moves no lever
-    _wait_step(page, 1)
+    wait_step(page, 1)
     assert page.inner_text(f"{training} .tm-lever-value") == "0.30 of 1"
     assert page.inner_text(".tm-lever-wom_reach .tm-lever-value") == "0 people told"
     page.locator(f"{training} .tm-lever-label").hover()
     page.get_by_text("Seed idea: leaky bucket").wait_for(timeout=10_000)
-    _no_traceback(page, errors)
+    assert_no_traceback(page, errors)
     page.close()
 
 
 def test_play_and_the_time_a_step_takes_to_draw(browser, server):
-    page, errors = _open(browser, server)
+    page, errors = open_app(browser, server)
     page.get_by_role("button", name="▶ Play").click()
     page.wait_for_function("() => /Step: ([4-9]|\\d\\d)/.test("
                            "document.querySelector('.tm-counter').innerText)", timeout=30_000)
     page.get_by_role("button", name="❚❚ Pause").click()
     page.get_by_role("button", name="▶ Play").wait_for(timeout=10_000)
     page.wait_for_timeout(1000)
-    start = _step_number(page)
+    start = step_number(page)
     times = [page.evaluate(TIMED_STEP_JS, start + k) / 1000 for k in range(1, 21)]
     median = statistics.median(times)
     record = {"viewport": "1366x768", "steps": len(times), "median_s": round(median, 3),
@@ -462,5 +432,5 @@ def test_play_and_the_time_a_step_takes_to_draw(browser, server):
     (ARTIFACTS / "render_times.json").write_text(json.dumps(record, indent=2))
     print(f"step drawn in {median:.3f} s median over 20 steps (longest {max(times):.3f} s)")
     assert median < 3.0  # a sanity bound only: the machine is shared
-    _no_traceback(page, errors)
+    assert_no_traceback(page, errors)
     page.close()

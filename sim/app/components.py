@@ -63,25 +63,16 @@ def _chart_size(session: Session) -> tuple[int, int]:
 
 
 @solara.component
-def ProfitView(session: Session) -> None:
-    """Profit per step and cumulative profit, per firm."""
+def FirmChart(session: Session, kind: str) -> None:
+    """A chart per firm over time: ``kind`` "profit" (per step and cumulative) or "ladder"
+    (customers by trust stage)."""
     session.tick.value  # noqa: B018
     model = session.model.value
     height, width = _chart_size(session)
-    _figure("tm-profit", charts.profit_svg(snapshot.firm_arrays(model), session.firm_names,
-                                           session.steps_per_year, session.horizon,
-                                           model.steps, height=height, width=width))
-
-
-@solara.component
-def TrustLadderView(session: Session) -> None:
-    """Each firm's customers by trust stage over time."""
-    session.tick.value  # noqa: B018
-    model = session.model.value
-    height, width = _chart_size(session)
-    _figure("tm-ladder", charts.ladder_svg(snapshot.firm_arrays(model), session.firm_names,
-                                           session.steps_per_year, session.horizon,
-                                           model.steps, height=height, width=width))
+    draw = charts.profit_svg if kind == "profit" else charts.ladder_svg
+    _figure(f"tm-{kind}", draw(snapshot.firm_arrays(model), session.firm_names,
+                               session.steps_per_year, session.horizon, model.steps,
+                               height=height, width=width))
 
 
 @solara.component
@@ -162,5 +153,5 @@ def ErrorLine(session: Session) -> None:
         solara.Error(session.error.value, classes=["tm-error"])
 
 
-__all__ = ["BucketView", "FirmLevers", "LifecycleView", "MarketLevers", "NetworkView",
-           "ProfitView", "SeedField", "StepCounter", "TrustLadderView"]
+__all__ = ["BucketView", "FirmChart", "FirmLevers", "LifecycleView", "MarketLevers",
+           "NetworkView", "SeedField", "StepCounter"]

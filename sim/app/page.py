@@ -27,14 +27,13 @@ from sim.app import keys
 from sim.app.components import (
     BucketView,
     ErrorLine,
+    FirmChart,
     FirmLevers,
     LifecycleView,
     MarketLevers,
     NetworkView,
-    ProfitView,
     SeedField,
     StepCounter,
-    TrustLadderView,
 )
 from sim.app.css import CSS
 from sim.app.session import SPEEDS, ClassroomModel, Session
@@ -117,8 +116,8 @@ def ClassroomApp(scenario: str | None = None) -> None:
         BucketView(session)
         if presenting:
             with solara.Div(classes=["tm-charts"]):
-                ProfitView(session)
-                TrustLadderView(session)
+                FirmChart(session, "profit")
+                FirmChart(session, "ladder")
             solara.HTML(tag="div", unsafe_innerHTML=escape(keys.HELP), classes=["tm-keys-help"])
             return
         with solara.Div(classes=["tm-levers"]):
@@ -131,8 +130,8 @@ def ClassroomApp(scenario: str | None = None) -> None:
                                                            + keys.HELP + "."),
                         classes=["tm-keys-help"])
         with solara.Div(classes=["tm-charts"]):
-            ProfitView(session)
-            TrustLadderView(session)
+            FirmChart(session, "profit")
+            FirmChart(session, "ladder")
         with solara.Div(classes=["tm-charts"]):
             NetworkView(session)
             LifecycleView(session)
