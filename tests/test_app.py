@@ -157,11 +157,38 @@ def test_the_app_uses_no_private_mesa_names():
         assert not private.search(path.read_text()), path
 
 
-def test_notebook_app_is_the_apps_element():
+def _widgets(widget):
+    """Every widget under ``widget`` (children and slots)."""
+    import ipywidgets
+
+    yield widget
+    slots = [c for slot in getattr(widget, "v_slots", None) or [] for c in slot["children"]]
+    for child in [*(getattr(widget, "children", None) or []), *slots]:
+        if isinstance(child, ipywidgets.Widget):
+            yield from _widgets(child)
+
+
+def test_notebook_app_renders_and_steps_without_a_browser():
+    import ipyvuetify as v
+    import solara
+
+    from sim.app.lever import LeverWidget
+
     element = notebook_app()
     assert element.component.f is ClassroomApp.f
-    assert Path(element.kwargs.get("scenario", element.args[0] if element.args else "")) == (
-        default_scenario())
+    box, _ = solara.render(element, handle_error=False)
+
+    def html(css: str) -> str:
+        return next(w.unsafe_innerHTML for w in _widgets(box) if css in
+                    (getattr(w, "attributes", None) or {}).get("class", "").split())
+
+    assert 'data-step="0"' in html("tm-bucket")
+    levers = [w for w in _widgets(box) if isinstance(w, LeverWidget)]
+    assert len(levers) == 2 * len(controls.LIVE_LEVERS) + 1
+    step = next(w for w in _widgets(box) if isinstance(w, v.Btn) and w.children == ["Step"])
+    step.fire_event("click", {})
+    assert 'data-step="1"' in html("tm-bucket") and 'data-step="1"' in html("tm-profit")
+    assert "Year 1 · week 1" in html("tm-counter")
 
 
 # ------------------------------------------------------------------ SVG figures
