@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up for the browser test (and for offline classrooms): Debian's chromium for
-# Playwright (browsers cannot be downloaded from Playwright's CDN here), and solara's
+# Playwright (browsers cannot be downloaded from Playwright's CDN here) with the Liberation
+# fonts, and solara's
 # front-end assets from the npm registry (its CDN is not reachable). Idempotent; needs
 # root (or sudo) only when chromium or npm are missing. The assets go into the cache of
 # the `python` first on PATH (solara's default: that interpreter's share/solara/cdn, a
@@ -20,6 +21,8 @@ if [ "$part" != --assets-only ]; then
     missing=()
     command -v chromium >/dev/null || missing+=(chromium)
     command -v npm >/dev/null || missing+=(npm)
+    # The app's layout is tested with a metric-compatible Arial (chromium only recommends it).
+    fc-list 2>/dev/null | grep -qi "Liberation Sans" || missing+=(fonts-liberation)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing ${missing[*]} (Debian packages)"
         $SUDO apt-get update -qq
