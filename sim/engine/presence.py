@@ -115,8 +115,12 @@ def leave_and_count(m, p):
         stocks[7, f] += np.float64(reference[i]) * w
         stocks[9, f] += member[i, f] * w
     advance(m.stream, k)
-    m.stocks[:] = stocks
-    m.by_presence[:] = by_presence
+    # copied element by element: a slice copy compiles numba's formatted shape error (~1 s)
+    for r in range(stocks.shape[0]):
+        for g in range(n_firms):
+            m.stocks[r, g] = stocks[r, g]
+    for s in range(by_presence.size):
+        m.by_presence[s] = by_presence[s]
     return lapsed
 
 
