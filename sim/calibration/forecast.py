@@ -1,0 +1,160 @@
+"""The calibrated market's forecast: the cohort simulated through calibration and holdout.
+
+At the estimate, ``replications`` simulations of a cohort ``scale`` times the log's give
+the expected weekly and cumulative repeat transactions (per log-sized cohort), the
+expected distribution of calibration repeat counts (for the goodness of fit), the fit of
+every statistic, and the conditional expectation: mean holdout repeats of the customers
+with each calibration frequency. At bootstrap draws of the parameters, one log-sized
+simulation each gives the forecast's predictive band — parameter uncertainty and the
+randomness of a cohort of the log's size together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as st
+
+from sim.calibration.cohort import Cohort
+from sim.calibration.parallel import run_jobs
+from sim.calibration.simulators import Simulator
+from sim.calibration.statistics import REPEAT_CAP, StatisticSet, rfm, top_share, weekly_repeats
+from sim.calibration.timeline import Timeline
+
+
+@dataclass(frozen=True)
+class CohortSummary:
+    """What one simulated (or the real) cohort contributes to a forecast."""
+
+    customers: int
+    weekly: np.ndarray  #: repeats per step, steps 1..total
+    repeat_counts: np.ndarray  #: customers with calibration x = 0..6, 7+
+    holdout_by_frequency: np.ndarray  #: holdout repeats summed per calibration x group
+    statistics: np.ndarray  #: the fitted statistics
+    top20_share: float  #: share of spend from the top 20 % of customers
+
+
+def summarise(cohort: Cohort, timeline: Timeline, statistic_set: StatisticSet) -> CohortSummary:
+    """The forecast quantities of a cohort over the whole timeline."""
+    summary = rfm(cohort, timeline.calibration_steps, timeline.holdout_steps)
+    group = np.minimum(summary["frequency"].to_numpy(), REPEAT_CAP)
+    spend = np.bincount(cohort.customer, weights=cohort.amount, minlength=cohort.n_customers)
+    return CohortSummary(
+        customers=cohort.n_customers,
+        weekly=weekly_repeats(cohort, timeline.total_steps),
+        repeat_counts=np.bincount(group, minlength=REPEAT_CAP + 1).astype(float),
+        holdout_by_frequency=np.bincount(group, weights=summary["holdout"].to_numpy(),
+                                         minlength=REPEAT_CAP + 1),
+        statistics=statistic_set.statistics(cohort),
+        top20_share=top_share(spend))
+
+
+def simulate_summary(simulator: Simulator, values: Mapping[str, float], arrivals: np.ndarray,
+                     timeline: Timeline, statistic_set: StatisticSet,
+                     seed: np.random.SeedSequence) -> CohortSummary:
+    """Simulate a cohort over the timeline and summarise it (a worker process's task)."""
+    cohort = simulator.simulate(values, arrivals, timeline.total_steps, seed)
+    return summarise(cohort, timeline, statistic_set)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The calibrated market's expectations, scaled to a cohort of the log's size."""
+
+    timeline: Timeline
+    weekly: np.ndarray  #: expected repeats per step
+    weekly_band: np.ndarray  #: (2, steps) predictive band of the repeats per step
+    cumulative_band: np.ndarray  #: (2, steps) predictive band of the cumulative repeats
+    repeat_counts: np.ndarray  #: expected customers per calibration x = 0..6, 7+
+    conditional: np.ndarray  #: expected holdout repeats per customer, per calibration x
+    statistics_mean: np.ndarray  #: each statistic's expectation at the estimate
+    statistics_sd: np.ndarray  #: its standard deviation for a log-sized cohort
+    holdout_draws: np.ndarray  #: holdout totals of the simulations at parameter draws
+    top20_share: float
+    confidence: float
+
+    @property
+    def cumulative(self) -> np.ndarray:
+        """Expected cumulative repeats."""
+        return np.cumsum(self.weekly)
+
+    @property
+    def holdout_total(self) -> float:
+        """Expected repeats in the holdout."""
+        return float(self.weekly[self.timeline.calibration_steps:].sum())
+
+    def holdout_interval(self) -> tuple[float, float]:
+        """Predictive interval of the holdout repeats."""
+        tail = 50 * (1 - self.confidence)
+        low, high = np.percentile(self.holdout_draws, [tail, 100 - tail])
+        return float(low), float(high)
+
+
+def forecast(simulator: Simulator, estimate: Mapping[str, float],
+             draws: Sequence[Mapping[str, float]], cohort: Cohort, timeline: Timeline,
+             statistic_set: StatisticSet, replications: int, scale: int, seed: int,
+             workers: int = 1, confidence: float = 0.95) -> Forecast:
+    """Simulate the calibrated market at the estimate and at parameter draws (module doc)."""
+    arrivals = cohort.arrivals(timeline.calibration_steps)
+    jobs = [(("estimate", r), (simulator, estimate, arrivals * scale, timeline, statistic_set,
+                               np.random.SeedSequence(seed, spawn_key=(1, r))))
+            for r in range(replications)]
+    jobs += [(("draw", d), (simulator, values, arrivals, timeline, statistic_set,
+                            np.random.SeedSequence(seed, spawn_key=(2, d))))
+             for d, values in enumerate(draws)]
+    done = dict(run_jobs(simulate_summary, jobs, workers))
+    at = [done[("estimate", r)] for r in range(replications)]
+    spread = [done[("draw", d)] for d in range(len(draws))]
+    n = cohort.n_customers
+    per = np.mean([s.weekly / s.customers for s in at], axis=0) * n
+    tail = 50 * (1 - confidence)
+    weekly_draws = np.array([s.weekly for s in spread]) if spread else per[None, :]
+    counts = np.sum([s.repeat_counts for s in at], axis=0)
+    holdout = np.sum([s.holdout_by_frequency for s in at], axis=0)
+    stats = np.array([s.statistics for s in at])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        conditional = holdout / counts
+    return Forecast(
+        timeline=timeline, weekly=per,
+        weekly_band=np.percentile(weekly_draws, [tail, 100 - tail], axis=0),
+        cumulative_band=np.percentile(np.cumsum(weekly_draws, axis=1), [tail, 100 - tail],
+                                      axis=0),
+        repeat_counts=counts / counts.sum() * n, conditional=conditional,
+        statistics_mean=stats.mean(axis=0),
+        statistics_sd=stats.std(axis=0, ddof=1) * np.sqrt(scale) if replications > 1
+        else np.full(stats.shape[1], np.nan),
+        holdout_draws=weekly_draws[:, timeline.calibration_steps:].sum(axis=1),
+        top20_share=float(np.mean([s.top20_share for s in at])), confidence=confidence)
+
+
+@dataclass(frozen=True)
+class GoodnessOfFit:
+    """Pearson's chi-square of the calibration repeat counts against the forecast's."""
+
+    chi_square: float
+    dof: int
+    p_value: float
+
+
+def repeat_count_fit(observed: np.ndarray, expected: np.ndarray,
+                     fitted_parameters: int) -> GoodnessOfFit:
+    """Chi-square of observed against expected customers per repeat count (0..6, 7+),
+    pooling the highest counts until every expected count is at least 5; degrees of
+    freedom: categories - 1 - fitted parameters (at least 1)."""
+    observed, expected = np.asarray(observed, float), np.asarray(expected, float)
+    while expected.size > 2 and expected[-1] < 5:
+        observed = np.append(observed[:-2], observed[-2:].sum())
+        expected = np.append(expected[:-2], expected[-2:].sum())
+    chi2 = float((((observed - expected) ** 2) / np.maximum(expected, 1e-12)).sum())
+    dof = max(1, expected.size - 1 - fitted_parameters)
+    return GoodnessOfFit(chi2, dof, float(st.chi2.sf(chi2, dof)))
+
+
+def actual(cohort: Cohort, timeline: Timeline) -> pd.DataFrame:
+    """The log's weekly and cumulative repeats, per step (the tracking plot's data line)."""
+    weekly = weekly_repeats(cohort, timeline.total_steps)
+    return pd.DataFrame({"step": np.arange(1, timeline.total_steps + 1),
+                         "actual": weekly, "actual_cumulative": np.cumsum(weekly)})
