@@ -231,6 +231,21 @@ def cmd_app(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env)
 
 
+def _add_calibrate(p: argparse.ArgumentParser) -> None:
+    from sim.calibration.command import add_arguments
+
+    add_arguments(p)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit a scenario's customer parameters to a firm's transaction log by simulation,
+    forecast a holdout, and write the calibrated scenario, tables and figures (see
+    docs/calibration.md)."""
+    from sim.calibration.command import cmd_calibrate as handler
+
+    return handler(args)
+
+
 #: name -> (help, add_arguments, handler)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
                           Callable[[argparse.Namespace], int]]] = {
@@ -246,6 +261,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "app": ("start the classroom app in the browser (Mesa SolaraViz)", _add_app, cmd_app),
     "verify": ("check the model against known results and the reference model", _add_verify,
                cmd_verify),
+    "calibrate": ("fit a scenario's customers to a transaction log; forecast a holdout",
+                  _add_calibrate, cmd_calibrate),
 }
 
 

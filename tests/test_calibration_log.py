@@ -168,7 +168,7 @@ def _toy_cohort():
 
 
 def test_rfm_weekly_repeats_and_statistics_on_a_known_cohort():
-    cohort, tl = _toy_cohort()
+    cohort, _ = _toy_cohort()
     summary = rfm(cohort, 10, 3)
     assert summary["frequency"].tolist() == [2, 0, 8]
     assert summary["recency"].tolist() == [3, 0, 8]

@@ -91,6 +91,7 @@ class Targets:
     names: list[str]
     observed: np.ndarray  #: (m,)
     replicates: np.ndarray  #: (B, m)
+    fitted: np.ndarray  #: (m,) bool: the statistics the fit matches
 
     @property
     def variance(self) -> np.ndarray:
@@ -99,8 +100,9 @@ class Targets:
 
     @property
     def used(self) -> np.ndarray:
-        """Statistics that vary across resamples (a constant one carries no information)."""
-        return self.variance > 1e-14
+        """The fitted statistics that vary across resamples (a constant one carries no
+        information)."""
+        return self.fitted & (self.variance > 1e-14)
 
     @property
     def covariance(self) -> np.ndarray:
@@ -114,7 +116,7 @@ def make_targets(cohort: Cohort, statistic_set: StatisticSet, replicates: int,
     features = statistic_set.features(cohort)
     weights = bootstrap_weights(cohort.first_step, replicates, rng)
     return Targets(statistic_set.names(), features.mean(axis=0),
-                   weights @ features / cohort.n_customers)
+                   weights @ features / cohort.n_customers, statistic_set.fitted_mask())
 
 
 @dataclass

@@ -89,6 +89,15 @@ class StatisticSet:
     block: int = 0
     #: BG/NBD (r, alpha, a, b) fitted to the log, for the score statistics (None: none).
     auxiliary: tuple[float, float, float, float] | None = None
+    #: The families the fit matches; the others are only reported (the fit of each).
+    fitted: tuple[str, ...] = ("repeat counts", "BG/NBD scores")
+
+    def fitted_mask(self) -> np.ndarray:
+        """Which statistics (columns of :meth:`features`) the fit matches."""
+        mask = np.zeros(len(self.names()), bool)
+        for family, cols in self.families().items():
+            mask[cols] = family in self.fitted
+        return mask
 
     @property
     def block_steps(self) -> int:
