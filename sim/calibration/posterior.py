@@ -89,29 +89,39 @@ class Posterior:
         return np.quantile(self.draws, q, axis=0)
 
 
+def _importance(distance: Distance, center: np.ndarray, cov: np.ndarray, region: np.ndarray,
+                rng: np.random.Generator, proposals: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draws inside ``region`` from a multivariate t(center, cov) and their normalised
+    importance weights for ``exp(-D/2)``."""
+    k = center.size
+    scale = np.linalg.cholesky(cov + 1e-10 * np.eye(k))
+    normal = rng.standard_normal((proposals, k))
+    chi = rng.chisquare(PROPOSAL_DOF, proposals) / PROPOSAL_DOF
+    z = center + (normal @ scale.T) / np.sqrt(chi)[:, None]
+    z = z[np.all((z >= region[:, 0]) & (z <= region[:, 1]), axis=1)]
+    solved = np.linalg.solve(scale, (z - center).T).T
+    log_q = -0.5 * (PROPOSAL_DOF + k) * np.log1p((solved ** 2).sum(axis=1) / PROPOSAL_DOF)
+    log_w = -0.5 * distance(z) - log_q
+    return z, np.exp(log_w - special.logsumexp(log_w))
+
+
 def sample_posterior(distance: Distance, estimate: np.ndarray, covariance: np.ndarray,
                      region: np.ndarray, hard_bounds: np.ndarray, rng: np.random.Generator,
                      proposals: int = 20_000, keep: int = 4_000) -> Posterior:
     """Importance-sample ``exp(-D/2)`` on ``region`` (k, 2; the flat prior's support).
 
-    The proposal is a multivariate t around ``estimate`` with twice the standard errors of
-    ``covariance``. ``edge_mass`` is the posterior share within 10 % of the region's edges
-    that are not ``hard_bounds`` (the parameters' own limits) — large when the region
-    cuts the posterior off.
+    The first proposal is a multivariate t around ``estimate`` with twice the standard
+    errors of ``covariance``; a second, from the first's weighted mean and covariance,
+    replaces it when it samples the posterior better (a curved or cut-off posterior).
+    ``edge_mass`` is the posterior share within 10 % of the region's edges that are not
+    ``hard_bounds`` (the parameters' own limits) — large when the region cuts it off.
     """
-    k = estimate.size
-    cov = covariance + 1e-10 * np.eye(k)
-    scale = np.linalg.cholesky(4.0 * cov)
-    normal = rng.standard_normal((proposals, k))
-    chi = rng.chisquare(PROPOSAL_DOF, proposals) / PROPOSAL_DOF
-    z = estimate + (normal @ scale.T) / np.sqrt(chi)[:, None]
-    inside = np.all((z >= region[:, 0]) & (z <= region[:, 1]), axis=1)
-    z = z[inside]
-    solved = np.linalg.solve(scale, (z - estimate).T).T
-    log_q = -0.5 * (PROPOSAL_DOF + k) * np.log1p((solved ** 2).sum(axis=1) / PROPOSAL_DOF)
-    log_w = -0.5 * distance(z) - log_q
-    log_w -= special.logsumexp(log_w)
-    w = np.exp(log_w)
+    z, w = _importance(distance, estimate, 4.0 * covariance, region, rng, proposals)
+    mean = w @ z
+    spread = ((z - mean) * w[:, None]).T @ (z - mean)
+    z2, w2 = _importance(distance, mean, 2.0 * spread, region, rng, proposals)
+    if 1.0 / (w2 ** 2).sum() > 1.0 / (w ** 2).sum():
+        z, w = z2, w2
     picked = z[rng.choice(z.shape[0], size=keep, p=w / w.sum())]
     width = region[:, 1] - region[:, 0]
     soft_low = region[:, 0] > hard_bounds[:, 0] + 1e-9
