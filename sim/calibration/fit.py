@@ -129,7 +129,7 @@ class RoundSummary:
     estimate: np.ndarray
     standard_error: np.ndarray
     distance: float
-    edge_mass: float
+    edge_mass: np.ndarray
 
 
 @dataclass
@@ -231,13 +231,16 @@ class Calibration:
             spread = np.abs(posterior.quantiles([0.005, 0.995]) - estimate).max(axis=0)
             wanted = np.clip(1.3 * spread, MIN_HALF_WIDTH,
                              (self.bounds[:, 1] - self.bounds[:, 0]) / 2)
-            inside = np.all(np.abs(estimate - center) < EDGE * half)
-            if inside and posterior.edge_mass < EDGE_MASS and np.all(half <= 2.5 * wanted):
+            inside = np.abs(estimate - center) < EDGE * half
+            cut = posterior.edge_mass >= EDGE_MASS
+            if np.all(inside & ~cut & (half <= 2.5 * wanted)):
                 break  # the box holds the estimate and the posterior, and is at their scale
             if index + 1 < s.max_rounds:
                 center = estimate
-                half = wanted if inside and posterior.edge_mass < EDGE_MASS else \
-                    np.maximum(half, wanted)
+                # Each coordinate's half-width follows its posterior; one the box cut off
+                # (or whose estimate sat near the edge) grows instead.
+                half = np.where(inside & ~cut, wanted, np.maximum(1.5 * half, wanted))
+                half = np.minimum(half, (self.bounds[:, 1] - self.bounds[:, 0]) / 2)
         final = sample_posterior(distance, estimate, distance.covariance(estimate), box,
                                  self.bounds, np.random.default_rng([s.seed, 3]))
         return FitResult(self.parameters, estimate, final, s.confidence, distance.emulator,

@@ -82,7 +82,7 @@ class Posterior:
 
     draws: np.ndarray  #: (n, k) free coordinates
     effective_size: float  #: importance-sampling effective sample size
-    edge_mass: float  #: posterior mass near the sampled region's inner edges
+    edge_mass: np.ndarray  #: (k,) posterior mass near each coordinate's inner edges
 
     def quantiles(self, q: Sequence[float]) -> np.ndarray:
         """(len(q), k) marginal quantiles."""
@@ -113,8 +113,9 @@ def sample_posterior(distance: Distance, estimate: np.ndarray, covariance: np.nd
     The first proposal is a multivariate t around ``estimate`` with twice the standard
     errors of ``covariance``; a second, from the first's weighted mean and covariance,
     replaces it when it samples the posterior better (a curved or cut-off posterior).
-    ``edge_mass`` is the posterior share within 10 % of the region's edges that are not
-    ``hard_bounds`` (the parameters' own limits) — large when the region cuts it off.
+    ``edge_mass[i]`` is the posterior share within 10 % of coordinate ``i``'s edges of the
+    region that are not ``hard_bounds`` (the parameters' own limits) — large when the
+    region cuts the posterior off in that coordinate.
     """
     z, w = _importance(distance, estimate, 4.0 * covariance, region, rng, proposals)
     mean = w @ z
@@ -126,6 +127,6 @@ def sample_posterior(distance: Distance, estimate: np.ndarray, covariance: np.nd
     width = region[:, 1] - region[:, 0]
     soft_low = region[:, 0] > hard_bounds[:, 0] + 1e-9
     soft_high = region[:, 1] < hard_bounds[:, 1] - 1e-9
-    near = ((soft_low & (z < region[:, 0] + 0.1 * width))
-            | (soft_high & (z > region[:, 1] - 0.1 * width))).any(axis=1)
-    return Posterior(picked, float(1.0 / (w ** 2).sum()), float(w[near].sum()))
+    near = (soft_low & (z < region[:, 0] + 0.1 * width)) \
+        | (soft_high & (z > region[:, 1] - 0.1 * width))
+    return Posterior(picked, float(1.0 / (w ** 2).sum()), w @ near)
