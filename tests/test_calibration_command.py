@@ -99,3 +99,12 @@ def test_a_bad_scenario_is_reported_as_a_scenario_error(tmp_path, capsys):
     code, err = run([str(log), "--scenario", str(bad), "--calibration-end", "1997-01-28",
                      "--out", str(tmp_path / "out")], capsys)
     assert code == 2 and "purchase_probability" in err
+
+
+def test_unknown_statistic_families_are_refused(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS)
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--fit-statistics", "repeat counts,frequency", "--out",
+                     str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert "unknown family 'frequency'" in err and "weekly repeats, repeat counts" in err

@@ -19,6 +19,7 @@ from sim.calibration.fit import FitSettings
 from sim.calibration.log import LogError, LogFormat, read_log
 from sim.calibration.parameters import PURCHASE_PARAMETERS, SPEND_PARAMETERS
 from sim.calibration.pipeline import Plan, prepare, run_calibration
+from sim.calibration.statistics import FAMILIES, FITTED_DEFAULT
 from sim.calibration.store import CalibrationStore, StoreError
 from sim.calibration.timeline import PeriodError, make_timeline
 from sim.calibration.writing import write_outputs
@@ -78,12 +79,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="forecast simulations at the estimate (default 20)")
     f.add_argument("--draws", type=whole, default=40,
                    help="forecast simulations at posterior draws (predictive band; default 40)")
+    f.add_argument("--fit-statistics", default=",".join(FITTED_DEFAULT),
+                   help="families the fit matches, comma-separated, from: "
+                        f"{', '.join(FAMILIES)} (default: {', '.join(FITTED_DEFAULT)}; "
+                        "the others are reported as checks)")
     f.add_argument("--no-spend", action="store_true", help="keep the scenario's spend")
     f.add_argument("--seed", type=int, default=FitSettings.seed, help="root seed")
     f.add_argument("--workers", "-w", type=whole, default=1, help="worker processes")
     f.add_argument("--resume", action="store_true",
                    help="continue an interrupted calibration in --out")
     f.add_argument("--quiet", "-q", action="store_true", help="no progress")
+
+
+def fitted_families(text: str) -> tuple[str, ...]:
+    """The statistic families named in ``--fit-statistics``.
+
+    Raises
+    ------
+    ValueError
+        Naming an unknown family and listing the known ones.
+    """
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in FAMILIES]
+    if unknown or not names:
+        raise ValueError(f"--fit-statistics: unknown famil{'y' if len(unknown) == 1 else 'ies'} "
+                         f"{', '.join(map(repr, unknown)) or '(none given)'}; choose from "
+                         f"{', '.join(FAMILIES)}")
+    return names
 
 
 def log_format(args: argparse.Namespace) -> LogFormat:
@@ -118,12 +140,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         timeline = make_timeline(start, args.calibration_end, args.holdout_end,
                                  scenario.market.steps_per_year)
         cohort = prepare(log, timeline)
-        simulator = make_simulator(args.simulator, scenario, args.firm)
         settings = FitSettings(design_points=args.design_points,
                                max_rounds=max(1, args.max_rounds), scale=max(1, args.scale),
                                seed=args.seed, workers=max(1, args.workers))
         plan = Plan(timeline, settings, replications=max(2, args.replications),
-                    draws=args.draws, fit_spend=not args.no_spend)
+                    draws=args.draws, fit_spend=not args.no_spend,
+                    fitted=fitted_families(args.fit_statistics))
+        simulator = make_simulator(args.simulator, scenario, args.firm)
         store = CalibrationStore(args.out / "work", _fingerprint(args, log, scenario, plan),
                                  resume=args.resume)
     except (LogError, PeriodError, StoreError, ValueError) as exc:
@@ -162,7 +185,7 @@ def _fingerprint(args: argparse.Namespace, log, scenario, plan: Plan) -> dict:
             "calibration_steps": plan.timeline.calibration_steps,
             "simulator": args.simulator, "firm": args.firm, "seed": plan.settings.seed,
             "design_points": plan.settings.design_points, "scale": plan.settings.scale,
-            "max_rounds": plan.settings.max_rounds}
+            "max_rounds": plan.settings.max_rounds, "fitted": list(plan.fitted)}
     return json.loads(json.dumps(data))
 
 

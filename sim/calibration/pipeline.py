@@ -22,7 +22,7 @@ from sim.calibration.parameters import PURCHASE_PARAMETERS
 from sim.calibration.report import Outcome
 from sim.calibration.simulators import Simulator
 from sim.calibration.spend import fit_spend
-from sim.calibration.statistics import REPEAT_CAP, StatisticSet, rfm
+from sim.calibration.statistics import FITTED_DEFAULT, REPEAT_CAP, StatisticSet, rfm
 from sim.calibration.store import CalibrationStore
 from sim.calibration.timeline import Timeline
 
@@ -46,6 +46,8 @@ class Plan:
         Forecast simulations at bootstrap draws of the parameters (the predictive band).
     fit_spend
         Also fit the basket median and sigma to the spend per transaction.
+    fitted
+        The statistic families the fit matches (the others are reported as checks).
     """
 
     timeline: Timeline
@@ -53,6 +55,7 @@ class Plan:
     replications: int = 20
     draws: int = 40
     fit_spend: bool = True
+    fitted: tuple[str, ...] = FITTED_DEFAULT
 
 
 def prepare(log: TransactionLog, timeline: Timeline) -> Cohort:
@@ -89,7 +92,7 @@ def run_calibration(simulator: Simulator, cohort: Cohort, plan: Plan,
     say(f"BG/NBD of the log (first guess): r = {auxiliary.r:.3g}, alpha = {auxiliary.alpha:.3g}"
         f", a = {auxiliary.a:.3g}, b = {auxiliary.b:.3g} (per step)")
     statistic_set = StatisticSet(tl.calibration_steps, auxiliary=(
-        auxiliary.r, auxiliary.alpha, auxiliary.a, auxiliary.b))
+        auxiliary.r, auxiliary.alpha, auxiliary.a, auxiliary.b), fitted=plan.fitted)
     start = bgnbd.market_start(auxiliary)
     calibration = Calibration(simulator, PURCHASE_PARAMETERS, start, {}, cohort, statistic_set,
                               s, store)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from sim.calibration.report import (
     tracking_table,
 )
 from sim.calibration.scenario_file import scenario_toml
-from sim.scenario import Scenario, graph_path
+from sim.scenario import Scenario, ScenarioError, graph_path
 
 
 def calibrated_scenario(base: Scenario, outcome: Outcome) -> Scenario:
@@ -76,11 +77,15 @@ def write_outputs(outcome: Outcome, out: Path, base: Scenario,
     """Write every output of a calibration into ``out``; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    scenario = calibrated_scenario(base, outcome)
-    path = out / "calibrated.toml"
-    path.write_text(scenario_toml(scenario, _header(outcome, log_source, command)),
-                    encoding="utf-8")
-    written.append(path)
+    try:
+        scenario = calibrated_scenario(base, outcome)
+    except ScenarioError as exc:  # a schema without the fitted keys: say so, write the rest
+        print(f"note: calibrated.toml not written: {exc}", file=sys.stderr)
+    else:
+        path = out / "calibrated.toml"
+        path.write_text(scenario_toml(scenario, _header(outcome, log_source, command)),
+                        encoding="utf-8")
+        written.append(path)
     estimates = estimates_table(outcome, parameters)
     stats = statistics_table(outcome)
     counts = repeat_counts_table(outcome)
