@@ -164,7 +164,8 @@ def _toy_cohort():
     ids = [0, 0, 0, 1, *([2] * 9), 0, 2]
     steps = [1, 3, 4, 2, *range(1, 10), 11, 12]
     tl = Timeline(pd.Timestamp("2000-01-03"), 7.0, 10, 3)
-    return from_purchases(np.array(ids), np.array(steps), np.arange(len(ids)) + 1.0, tl), tl
+    return from_purchases(np.array(ids), np.array(steps), np.arange(len(ids)) + 1.0,
+                          tl.calibration_steps, tl.total_steps), tl
 
 
 def test_rfm_weekly_repeats_and_statistics_on_a_known_cohort():

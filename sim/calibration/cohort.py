@@ -57,15 +57,15 @@ class Cohort:
 
 
 def from_purchases(customer_ids: np.ndarray, steps: np.ndarray, amounts: np.ndarray,
-                   timeline: Timeline, labels_kept: bool = True) -> Cohort:
-    """The cohort of customers whose first purchase is in the calibration period, from
-    purchase rows (any id type); purchases after the timeline's last step are dropped."""
+                   calibration_steps: int, last_step: int, labels_kept: bool = True) -> Cohort:
+    """The cohort of customers whose first purchase is in steps 1..calibration_steps, from
+    purchase rows (any id type); purchases after ``last_step`` are dropped."""
     frame = pd.DataFrame({"id": customer_ids, "step": np.asarray(steps, np.int64),
                           "amount": np.asarray(amounts, float)})
-    frame = frame[(frame["step"] >= 1) & (frame["step"] <= max(timeline.total_steps, 1))]
+    frame = frame[(frame["step"] >= 1) & (frame["step"] <= max(last_step, 1))]
     per_step = frame.groupby(["id", "step"], sort=True, as_index=False)["amount"].sum()
     first = per_step.groupby("id", sort=True)["step"].min()
-    cohort_ids = first.index[first.to_numpy() <= timeline.calibration_steps]
+    cohort_ids = first.index[first.to_numpy() <= calibration_steps]
     per_step = per_step[per_step["id"].isin(cohort_ids)]
     codes = pd.Index(cohort_ids)
     return Cohort(
@@ -80,14 +80,5 @@ def from_log(log: TransactionLog, timeline: Timeline) -> Cohort:
     """The calibration cohort of a validated log (transactions merged per step)."""
     table = log.table
     return from_purchases(table["customer"].to_numpy(), timeline.steps_of(table["date"]),
-                          table["amount"].to_numpy(), timeline)
-
-
-def from_simulation(purchases: pd.DataFrame, timeline: Timeline,
-                    customers: np.ndarray | None = None) -> Cohort:
-    """The cohort in a simulated purchase table (columns ``step``, ``customer``,
-    ``revenue``), optionally only the given customer rows (e.g. one firm's newcomers)."""
-    if customers is not None:
-        purchases = purchases[purchases["customer"].isin(customers)]
-    return from_purchases(purchases["customer"].to_numpy(), purchases["step"].to_numpy(),
-                          purchases["revenue"].to_numpy(), timeline, labels_kept=False)
+                          table["amount"].to_numpy(), timeline.calibration_steps,
+                          timeline.total_steps)
