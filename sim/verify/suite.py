@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.verify.corners import corner_cases
 from sim.verify.analytic import (
     BASS_PAIRS,
     COLUMNS,
@@ -20,6 +19,8 @@ from sim.verify.analytic import (
     clv_check,
     reach_checks,
 )
+from sim.verify.corners import corner_cases
+from sim.verify.mechanisms import mechanism_checks
 from sim.verify.reference_docking import EQUIVALENCE_SCENARIOS, equivalence
 
 
@@ -37,6 +38,8 @@ def run_all(quick: bool = False, curves: dict[str, Any] | None = None,
     rows.append(bucket_check(replications=2 if quick else 4))
     rows.append(clv_check())
     rows += reach_checks()
+    say("single mechanisms: trust ladder, churn hazard, reference price, deal dependence")
+    rows += mechanism_checks()
     say("corner cases")
     rows += corner_cases()
     for name in EQUIVALENCE_SCENARIOS:
@@ -67,9 +70,11 @@ def bass_figure(curves: Mapping[tuple[float, float], Mapping[str, np.ndarray]]):
 
 def format_table(table: pd.DataFrame) -> str:
     """The verification table as aligned text."""
-    lines = [f"{'check':<92} {'expected':>10} {'measured':>10} {'tolerance':>10}  result"]
+    lines = [f"{'check':<92} {'expected':>10} {'measured':>10} {'s.e.':>8} {'tolerance':>10}"
+             "  result"]
     for r in table.itertuples():
-        lines.append(f"{r.check[:92]:<92} {r.expected:>10.4g} {r.measured:>10.4g} "
+        se = f"{r.standard_error:>8.2g}" if np.isfinite(r.standard_error) else f"{'':>8}"
+        lines.append(f"{r.check[:92]:<92} {r.expected:>10.4g} {r.measured:>10.4g} {se} "
                      f"{r.tolerance:>10.3g}  {'pass' if r.passed else 'FAIL'}")
     return "\n".join(lines)
 

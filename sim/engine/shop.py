@@ -1,0 +1,202 @@
+"""Purchase occasions: who shops, habit or a logit choice among the firms a shopper knows
+and not buying, and the purchases that follow (deals and deadweight booked, switchers
+churned from their old firm, newcomers joining the firm and maybe its points programme).
+
+``m`` is the step's workspace (:mod:`sim.engine.state`), ``p`` the unpacked parameters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.customer import (
+    BEHAVIOURAL_STAGE,
+    EMOTIONAL_STAGE,
+    LIST_PRICE,
+    POINTS_RATE,
+    fit_of,
+    leave_firm,
+    stage_of,
+)
+from sim.engine.jit import kernel, link
+from sim.engine.ledger import CUSTOMER_FLOWS
+from sim.engine.streams import advance, gumbel_at, position, uniform_at
+from sim.rules.choice import choice_score, seen_price, utility
+from sim.rules.economics import units_bought
+from sim.rules.pricing import effective_sensitivity
+from sim.scenario import CHURN_CAUSES
+
+_DEAL, _DEADWEIGHT, _NEW = (CUSTOMER_FLOWS.index(name) for name in (
+    "deal_purchases", "deadweight_discount", "new_customers"))
+_COMPETITOR = CHURN_CAUSES.index("competitor_offer")
+
+
+@kernel
+def shoppers(m, p):
+    """Who shops this step (an occasion, in the market, knowing a firm), each shopper's
+    current firm and trust stage with it, and who rebuys by habit (behavioural trust).
+    Returns those, the row of each deciding shopper's choice noise (-1 for habitual
+    buyers) and the number of deciding shoppers."""
+    n, n_firms = m.aware.shape
+    found = np.empty(n, np.int64)
+    count = 0
+    key, used = position(m.stream)
+    for i in range(n):
+        knows = False
+        for f in range(n_firms):
+            knows |= m.aware[i, f]
+        chance = np.float64(m.occasion[i]) if p.occasions_vary else p.purchase_probability
+        # Branch-free: the occasion is a coin toss the processor cannot predict.
+        found[count] = i
+        count += (uniform_at(key, used + np.uint64(i)) < chance) & m.present[i] & knows
+    advance(m.stream, n)
+    found = found[:count]
+    current = np.empty(count, np.int64)
+    stage_current = np.zeros(count, np.int64)
+    for j in range(count):
+        current[j] = m.firm[found[j]]
+        if current[j] >= 0:
+            stage_current[j] = stage_of(np.float64(m.trust[found[j], current[j]]), p)
+    key, used = position(m.stream)
+    habitual = np.empty(count, np.bool_)
+    noise_row = np.empty(count, np.int64)
+    deciding = 0
+    for j in range(count):
+        habitual[j] = (stage_current[j] >= BEHAVIOURAL_STAGE) & (
+            uniform_at(key, used + np.uint64(j)) < p.habit_probability)
+        noise_row[j] = -1 if habitual[j] else deciding
+        deciding += not habitual[j]
+    advance(m.stream, count)
+    return found, current, stage_current, habitual, noise_row, deciding
+
+
+@kernel
+def choose(m, found, current, stage_current, habitual, noise_row, deciding, p):
+    """Each shopper's choice (a firm, or -1 for not buying), the unit price it saw and
+    whether it would have bought from the same firm at full price (deadweight).
+
+    Deciding shopper ``g`` takes the stream's next ``g * (F + 1) + f`` numbers as the
+    Gumbel noise of firm ``f`` (``F``: not buying); only those of known firms are made.
+    Every firm is scored twice in one pass: at the prices on offer and at list prices,
+    with the same noise.
+    """
+    n_firms = m.promo_price.size
+    width = n_firms + 1
+    levers = m.levers
+    key, used = position(m.stream)
+    chosen = np.empty(found.size, np.int64)
+    paid = np.zeros(found.size, np.float64)
+    would_anyway = np.zeros(found.size, np.bool_)
+    outside_utility = p.outside_utility
+    for j in range(found.size):
+        i, cur = found[j], current[j]
+        if habitual[j]:
+            chosen[j] = cur
+            paid[j] = seen_price(np.float64(m.promo_price[cur]), np.float64(levers[LIST_PRICE, cur]),
+                                 np.float64(levers[POINTS_RATE, cur]), m.member[i, cur], False,
+                                 p.promotion_resistance)
+            would_anyway[j] = True
+            continue
+        first = used + np.uint64(noise_row[j] * width)
+        loyal = stage_current[j] >= BEHAVIOURAL_STAGE
+        # One division per shopper rather than two per firm (a sixth of this loop).
+        per_reference = 1.0 / np.float64(m.reference_price[i])
+        base_sensitivity = np.float64(m.price_sensitivity[i])
+        dependence = np.float64(m.deal_dependence[i])
+        best_score = full_score = -np.inf
+        best = full_best = -1
+        best_price = 0.0
+        for f in range(n_firms):
+            if not m.aware[i, f]:
+                continue
+            list_price = np.float64(levers[LIST_PRICE, f])
+            price = seen_price(np.float64(m.promo_price[f]), list_price,
+                               np.float64(levers[POINTS_RATE, f]), m.member[i, f],
+                               loyal and f != cur, p.promotion_resistance)
+            t = np.float64(m.trust[i, f])
+            sensitivity = effective_sensitivity(base_sensitivity, t, dependence,
+                                                p.trust_price_insensitivity, p.deal_sensitivity)
+            emotional = stage_of(t, p) >= EMOTIONAL_STAGE
+            expected = np.float64(m.expectation[i, f])
+            noise = gumbel_at(key, first + np.uint64(f))
+            score = choice_score(utility(expected, price * per_reference, sensitivity, t,
+                                         emotional, f == cur, p.loss_aversion,
+                                         p.indifference_zone, p.emotional_preference,
+                                         p.switching_cost), p.choice_precision, noise)
+            # Selections, not branches: the comparisons are coin tosses (Gumbel noise).
+            better = score > best_score
+            best_score = score if better else best_score
+            best = f if better else best
+            best_price = price if better else best_price
+            score = choice_score(utility(expected, list_price * per_reference, sensitivity, t,
+                                         emotional, f == cur, p.loss_aversion,
+                                         p.indifference_zone, p.emotional_preference,
+                                         p.switching_cost), p.choice_precision, noise)
+            better = score > full_score
+            full_score = score if better else full_score
+            full_best = f if better else full_best
+        outside = choice_score(outside_utility, p.choice_precision,
+                               gumbel_at(key, first + np.uint64(n_firms)))
+        best = -1 if best_score <= outside else best
+        full_best = -1 if full_score <= outside else full_best
+        chosen[j] = best
+        paid[j] = best_price
+        b = max(best, 0)
+        on_deal = (best >= 0) & ((m.depth[b] > 0) | (m.member[i, b] & (levers[POINTS_RATE, b] > 0)))
+        would_anyway[j] = on_deal & (full_best == best)
+    advance(m.stream, deciding * width)
+    return chosen, paid, would_anyway
+
+
+@kernel
+def buy(m, found, current, chosen, paid, would_anyway, p):
+    """The purchases chosen: deals and deadweight booked, switchers churned from their old
+    firm ('competitor_offer'), newcomers joined (and maybe its points programme, on the
+    first purchase). Returns the buyers, the firm each bought from, the unit price each
+    saw and whether it was on a deal."""
+    levers, flows = m.levers, m.flows
+    n_buyers = 0
+    for j in range(found.size):
+        n_buyers += chosen[j] >= 0
+    buyers = np.empty(n_buyers, np.int64)
+    firm_of = np.empty(n_buyers, np.int64)
+    price_seen = np.empty(n_buyers, np.float64)
+    on_deal = np.empty(n_buyers, np.bool_)
+    joined = np.empty(n_buyers, np.int64)
+    n_joined = 0
+    b = 0
+    for j in range(found.size):
+        f = chosen[j]
+        if f < 0:
+            continue
+        i = found[j]
+        buyers[b], firm_of[b], price_seen[b] = i, f, paid[j]
+        deal = m.depth[f] > 0 or (m.member[i, f] and levers[POINTS_RATE, f] > 0)
+        on_deal[b] = deal
+        if deal:
+            flows[_DEAL, f] += 1.0
+            if would_anyway[j]:
+                units = units_bought(np.float64(m.basket[i]), np.float64(m.trust[i, f]), p.spend_growth)
+                flows[_DEADWEIGHT, f] += (np.float64(levers[LIST_PRICE, f]) - paid[j]) * units
+        old = current[j]
+        if old != f:
+            if old >= 0:  # switched: churn from the old firm
+                leave_firm(m, i, old, _COMPETITOR)
+            flows[_NEW, f] += 1.0
+            m.firm[i] = f
+            m.tenure[i] = 0
+            m.fit_at_join[i] = fit_of(m, levers, i, f, p)
+            joined[n_joined] = b
+            n_joined += 1
+        b += 1
+    key, used = position(m.stream)
+    for k in range(n_joined):
+        i, f = buyers[joined[k]], firm_of[joined[k]]
+        if (not m.member[i, f] and levers[POINTS_RATE, f] > 0
+                and uniform_at(key, used + np.uint64(k)) < p.programme_join_probability):
+            m.member[i, f] = True
+    advance(m.stream, n_joined)
+    return buyers, firm_of, price_seen, on_deal
+
+
+link(globals())
