@@ -21,9 +21,11 @@ _EXITS_COUNTED = COUNTERS.index("exits")
 
 
 @kernel
-def arrive(m, first, count, p):
+def arrive(m, first, count, buyers, p):
     """People ``first .. first + count - 1`` enter the market, each knowing each firm with
-    probability ``initial_awareness`` (and then expecting what it claims)."""
+    probability ``initial_awareness`` (and then expecting what it claims); ``buyers``
+    (newcomers, not the initial customers) also know the firm they arrive buying from,
+    if the scenario names one (``p.arrival_firm``)."""
     n_firms = m.aware.shape[1]
     key, used = position(m.stream)
     for r in range(count):
@@ -32,6 +34,7 @@ def arrive(m, first, count, p):
         m.present[i] = True
         for f in range(n_firms):
             known = uniform53_at(key, used + np.uint64(r * n_firms + f)) < p.initial_awareness
+            known |= buyers and f == p.arrival_firm
             m.aware[i, f] = known
             m.expectation[i, f] = (first_expectation_of(m, m.arrival_levers, i, f, p) if known
                                    else p.initial_expectation)

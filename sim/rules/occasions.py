@@ -24,3 +24,10 @@ def occasion_rate(probability: float) -> float:
     """The occasion rate per step whose :func:`occasion_probability` is ``probability``
     (``customers.purchase_probability`` read as a rate: ``-log(1 - p)``)."""
     return -math.log1p(-probability) if probability < 1.0 else math.inf
+
+
+def occasion_chance(chance: float, buys_on_arrival: bool) -> float:
+    """A customer's chance of a purchase occasion this step: its own ``chance``, or
+    certainty for a newcomer who arrives as a firm's first-time buyer
+    (``customers.arrivals_buy_from``: a firm's log begins with the first purchase)."""
+    return 1.0 if buys_on_arrival else chance

@@ -149,6 +149,17 @@ class CustomerSpec:
     n_initial: int = param(3000, doc="customers in the market at step 0", ge=0, le=50_000_000)
     arrivals_per_step: int = param(0, doc="new potential customers entering each step",
                                    unit="customers/step", ge=0, seed_idea="leaky bucket inflow")
+    arrival_schedule: tuple[int, ...] = param(
+        (), doc="newcomers in steps 1, 2, ... in turn (e.g. a transaction log's first "
+        "purchases per step); after the schedule's last step, arrivals_per_step",
+        unit="customers/step", ge=0,
+        seed_idea="a cohort: a firm's customers enter its log at their first purchase")
+    arrivals_buy_from: str = param(
+        "", doc="name of the firm whose first-time buyers the newcomers are: each arrives "
+        "knowing it and buys there in its arrival step ('': newcomers are potential customers "
+        "who may buy later)",
+        seed_idea="customer lifecycle: potential -> new customer; a firm's transaction log "
+        "begins at each customer's first purchase")
     exit_probability: float = param(0.0, doc="probability a customer leaves the market for good",
                                     unit="1/step", ge=0, le=1)
     initial_awareness: float = param(0.05, doc="probability of knowing each firm at step 0",
@@ -291,6 +302,18 @@ class CustomerSpec:
                                     "purchase rates can only vary when purchase_probability "
                                     "is below 1 (at 1 every customer buys every step)"))
         return problems
+
+    def arrivals_at(self, step: int) -> int:
+        """Newcomers entering in ``step`` (from 1): the schedule's entry, then
+        ``arrivals_per_step``."""
+        schedule = self.arrival_schedule
+        return schedule[step - 1] if step <= len(schedule) else self.arrivals_per_step
+
+    def arrived_by(self, step: int) -> int:
+        """Newcomers entering in steps 1..``step``."""
+        schedule = self.arrival_schedule
+        within = min(step, len(schedule))
+        return sum(schedule[:within]) + self.arrivals_per_step * max(0, step - within)
 
 
 @dataclass(frozen=True)
