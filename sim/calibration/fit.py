@@ -137,7 +137,7 @@ class FitResult:
     """Estimate, posterior draws and what they rest on (free coordinates)."""
 
     parameters: tuple[Parameter, ...]
-    estimate_free: np.ndarray
+    mode_free: np.ndarray  #: the posterior mode: the best-fitting point (free coordinates)
     posterior: Posterior
     confidence: float
     emulator: QuadraticEmulator
@@ -147,9 +147,20 @@ class FitResult:
     simulations: int = 0
 
     @property
+    def estimate_free(self) -> np.ndarray:
+        """Point estimates in free coordinates: each parameter's posterior median (where a
+        parameter is weakly identified its mode can sit at a bound, outside its interval)."""
+        return np.median(self.posterior.draws, axis=0)
+
+    @property
     def estimate(self) -> dict[str, float]:
-        """Point estimates (the posterior mode), by scenario key."""
+        """Point estimates (posterior medians), by scenario key."""
         return to_values(self.parameters, self.estimate_free)
+
+    @property
+    def mode(self) -> dict[str, float]:
+        """The posterior mode (the minimum distance), by scenario key."""
+        return to_values(self.parameters, self.mode_free)
 
     def interval(self) -> dict[str, tuple[float, float]]:
         """Equal-tailed posterior intervals, by scenario key."""

@@ -79,9 +79,7 @@ class MarketSimulator:
         for _ in range(steps):
             model.step()
         table = model.purchase_table()
-        firm = table["firm"]
-        mine = (firm == self.firm) if firm.dtype == object else (firm == self.firm_index)
-        table = table[mine.to_numpy()]
+        table = table[(table["firm"] == self.firm).to_numpy()]
         return from_purchases(table["customer"].to_numpy(), table["step"].to_numpy(),
                               table["revenue"].to_numpy(), len(arrivals), steps,
                               labels_kept=False)

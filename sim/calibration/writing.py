@@ -108,7 +108,8 @@ def write_outputs(outcome: Outcome, out: Path, base: Scenario,
 
     summary = {
         "estimates": outcome.estimates, "intervals": outcome.intervals,
-        "confidence": fit.confidence, "first_guess": dict(outcome.start),
+        "confidence": fit.confidence, "posterior_mode": fit.mode,
+        "first_guess": dict(outcome.start),
         "goodness_of_fit": {"statistic": "Pearson chi-square of the repeat counts 0..7+",
                             "chi_square": g.chi_square, "dof": g.dof, "p_value": g.p_value},
         "distance": {"value": fit.distance, "statistics": int(fit.targets.used.sum()),
