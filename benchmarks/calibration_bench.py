@@ -11,10 +11,12 @@ repeat transactions (``tracking_compare.png``), the holdout total and its error
 (``comparison.csv``), and the conditional expectation per calibration-frequency group
 (``conditional_compare.csv``, ``conditional_compare.png``).
 
-Every forecast is of the same quantity: repeat transactions counted as the model's steps
-count them (a customer's purchases within one week are one transaction). BG/NBD is also
-fitted at day resolution, in weeks, to check the fitter against Fader, Hardie & Lee
-(2005): r = 0.243, alpha = 4.41, a = 0.79, b = 2.43.
+Every forecast is of the same quantity: repeat transactions counted as the market's steps
+count them (a customer's purchases within one step are one transaction; the CDNOW
+scenario's step is a day, as in Fader, Hardie & Lee 2005's counts: 2,457 repeat
+transactions in weeks 1-39, 1,882 in weeks 40-78). BG/NBD and Pareto/NBD are fitted with
+times in weeks; BG/NBD at day resolution is also reported, to check the fitter against the
+published r = 0.243, alpha = 4.41, a = 0.79, b = 2.43.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ from sim.calibration import figures  # noqa: E402
 from sim.calibration.cohort import from_log  # noqa: E402
 from sim.calibration.log import LogFormat, read_log  # noqa: E402
 from sim.calibration.statistics import REPEAT_CAP, rfm, weekly_repeats  # noqa: E402
+from sim.calibration.report import week_of  # noqa: E402
 from sim.calibration.timeline import Timeline, make_timeline  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
 CALIBRATION_END, HOLDOUT_END = "1997-09-30", "1998-06-30"
 #: The CDNOW files' layout: master id, sample id, date, CDs bought, dollars.
@@ -74,16 +78,17 @@ def calibrate_market(log: Path, scenario: Path, out: Path, workers: int, simulat
     return time.perf_counter() - started
 
 
-def tracking_of(fitter, first_step: np.ndarray, steps: int) -> np.ndarray:
+def tracking_of(fitter, first_step: np.ndarray, steps: int, weeks_per_step: float) -> np.ndarray:
     """A fitted model's expected repeats per step for a cohort whose clocks start at each
     customer's first step (the unconditional forecast of the tracking plot)."""
     cumulative = np.array([fitter.expected_number_of_purchases_up_to_time(
-        np.maximum(s - first_step, 0)).sum() for s in range(steps + 1)])
+        np.maximum(s - first_step, 0) * weeks_per_step).sum() for s in range(steps + 1)])
     return np.diff(cumulative)
 
 
-def conditional_of(fitter, summary: pd.DataFrame, horizon: int) -> np.ndarray:
-    """Mean expected holdout repeats per customer, by calibration frequency 0..6, 7+."""
+def conditional_of(fitter, summary: pd.DataFrame, horizon: float) -> np.ndarray:
+    """Mean expected holdout repeats per customer, by calibration frequency 0..6, 7+
+    (``summary`` with times in weeks, ``horizon`` in weeks)."""
     expected = fitter.conditional_expected_number_of_purchases_up_to_time(
         horizon, summary["frequency"], summary["recency"], summary["age"])
     group = np.minimum(summary["frequency"].to_numpy(), REPEAT_CAP)
@@ -92,7 +97,8 @@ def conditional_of(fitter, summary: pd.DataFrame, horizon: int) -> np.ndarray:
 
 
 def fit_models(summary: pd.DataFrame) -> dict[str, object]:
-    """BG/NBD and Pareto/NBD fitted by maximum likelihood (lifetimes) to an RFM summary."""
+    """BG/NBD and Pareto/NBD fitted by maximum likelihood (lifetimes) to an RFM summary
+    (times in weeks)."""
     from lifetimes import BetaGeoFitter, ParetoNBDFitter
 
     with warnings.catch_warnings():
@@ -142,14 +148,20 @@ def main(argv: list[str] | None = None) -> int:
 
     log = read_log(path, CDNOW_FORMAT)
     start = log.table["date"].min()
-    tl = make_timeline(start, pd.Timestamp(CALIBRATION_END), pd.Timestamp(HOLDOUT_END), 52)
+    steps_per_year = load_scenario(args.scenario).market.steps_per_year
+    tl = make_timeline(start, pd.Timestamp(CALIBRATION_END), pd.Timestamp(HOLDOUT_END),
+                       steps_per_year)
     cohort = from_log(log, tl)
     summary = rfm(cohort, tl.calibration_steps, tl.holdout_steps)
     actual = weekly_repeats(cohort, tl.total_steps)
-    models = fit_models(summary)
+    in_weeks = tl.step_days / 7.0
+    summary_weeks = summary.assign(recency=summary["recency"] * in_weeks,
+                                   age=summary["age"] * in_weeks)
+    models = fit_models(summary_weeks)
     first = summary["first_step"].to_numpy()
     weekly = {"calibrated market": tracking["forecast"].to_numpy()}
-    weekly |= {name: tracking_of(f, first, tl.total_steps) for name, f in models.items()}
+    weekly |= {name: tracking_of(f, first, tl.total_steps, in_weeks)
+               for name, f in models.items()}
     end = tl.calibration_steps
     rows = []
     for name, series in weekly.items():
@@ -164,10 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     comparison.to_csv(args.out / "comparison.csv", index=False)
     cond = conditional[["calibration_repeats", "customers", "actual", "market"]].copy()
     for name, f in models.items():
-        cond[name] = conditional_of(f, summary, tl.holdout_steps)
+        cond[name] = conditional_of(f, summary_weeks, tl.holdout_steps * in_weeks)
     cond.to_csv(args.out / "conditional_compare.csv", index=False)
-    figures.tracking_figure(tracking, args.out / "tracking_compare.png",
-                            others={k: v for k, v in weekly.items() if k != "calibrated market"})
+    by_week = pd.read_csv(market_dir / "tracking_weekly.csv")
+    week = week_of(np.arange(1, tl.total_steps + 1), tl.step_days)
+    figures.tracking_figure(by_week, args.out / "tracking_compare.png",
+                            others={k: np.bincount(week - 1, weights=v) for k, v in weekly.items()
+                                    if k != "calibrated market"})
     figures.conditional_figure(conditional, args.out / "conditional_compare.png",
                                others={k: cond[k].to_numpy() for k in models})
     daily = daily_bgnbd(log, start)

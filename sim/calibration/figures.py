@@ -17,12 +17,13 @@ CALIBRATED = "calibrated market"
 
 def tracking_figure(tracking: pd.DataFrame, path: Path,
                     others: dict[str, np.ndarray] | None = None) -> Path:
-    """Weekly (top) and cumulative (bottom) repeat transactions of the cohort: the log,
+    """Weekly (top) and cumulative (bottom) repeat transactions of the cohort from a
+    weekly tracking table (:func:`sim.calibration.report.weekly_tracking_table`): the log,
     the calibrated market with its 95 % predictive band, and optionally other forecasts
-    (name -> weekly repeats), with the end of the calibration period marked."""
+    (name -> repeats per week), with the end of the calibration period marked."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
-    step = tracking["step"].to_numpy()
-    end = int(tracking.loc[tracking["period"] == "calibration", "step"].max())
+    step = tracking["week"].to_numpy()
+    end = int(tracking.loc[tracking["period"] == "calibration", "week"].max())
     top.plot(step, tracking["actual"], color="black", lw=1.6, label="actual (log)")
     top.plot(step, tracking["forecast"], color="tab:blue", lw=1.4, label=CALIBRATED)
     top.fill_between(step, tracking["forecast_low"], tracking["forecast_high"],
@@ -31,15 +32,15 @@ def tracking_figure(tracking: pd.DataFrame, path: Path,
     bottom.plot(step, tracking["forecast_cumulative"], color="tab:blue", lw=1.4)
     bottom.fill_between(step, tracking["forecast_cumulative_low"],
                         tracking["forecast_cumulative_high"], color="tab:blue", alpha=0.18, lw=0)
-    for (name, weekly), style in zip((others or {}).items(), ("--", ":", "-."), strict=False):
-        top.plot(step, weekly, ls=style, lw=1.3, label=name)
-        bottom.plot(step, np.cumsum(weekly), ls=style, lw=1.3)
+    for (name, series), style in zip(others.items(), ("--", ":", "-."), strict=False):
+        top.plot(step, series, ls=style, lw=1.3, label=name)
+        bottom.plot(step, np.cumsum(series), ls=style, lw=1.3)
     for ax in (top, bottom):
         ax.axvline(end + 0.5, color="grey", ls="--", lw=1)
         ax.grid(alpha=0.3)
-    top.set_ylabel("repeat transactions per step")
+    top.set_ylabel("repeat transactions per week")
     bottom.set_ylabel("cumulative repeat transactions")
-    bottom.set_xlabel("step (week)")
+    bottom.set_xlabel("week")
     top.set_title("Tracking the cohort's repeat transactions (dashed line: end of calibration)")
     top.legend(loc="upper right", fontsize=8)
     fig.tight_layout()

@@ -72,7 +72,7 @@ class Forecast:
     conditional: np.ndarray  #: expected holdout repeats per customer, per calibration x
     statistics_mean: np.ndarray  #: each statistic's expectation at the estimate
     statistics_sd: np.ndarray  #: its standard deviation for a log-sized cohort
-    holdout_draws: np.ndarray  #: holdout totals of the simulations at parameter draws
+    draw_weekly: np.ndarray  #: (draws, steps) repeats per step of the simulations at draws
     top20_share: float
     confidence: float
 
@@ -86,11 +86,25 @@ class Forecast:
         """Expected repeats in the holdout."""
         return float(self.weekly[self.timeline.calibration_steps:].sum())
 
+    @property
+    def holdout_draws(self) -> np.ndarray:
+        """Holdout repeats of each simulation at parameter draws."""
+        return self.draw_weekly[:, self.timeline.calibration_steps:].sum(axis=1)
+
     def holdout_interval(self) -> tuple[float, float]:
         """Predictive interval of the holdout repeats."""
         tail = 50 * (1 - self.confidence)
         low, high = np.percentile(self.holdout_draws, [tail, 100 - tail])
         return float(low), float(high)
+
+    def band(self, groups: np.ndarray, cumulative: bool = False) -> np.ndarray:
+        """(2, n_groups) predictive band of the repeats summed over steps with the same
+        ``groups`` label (1..n, e.g. weeks), or of their running total."""
+        per = np.stack([np.bincount(groups - 1, weights=d) for d in self.draw_weekly])
+        if cumulative:
+            per = np.cumsum(per, axis=1)
+        tail = 50 * (1 - self.confidence)
+        return np.percentile(per, [tail, 100 - tail], axis=0)
 
 
 def forecast(simulator: Simulator, estimate: Mapping[str, float],
@@ -122,11 +136,11 @@ def forecast(simulator: Simulator, estimate: Mapping[str, float],
         weekly_band=np.percentile(weekly_draws, [tail, 100 - tail], axis=0),
         cumulative_band=np.percentile(np.cumsum(weekly_draws, axis=1), [tail, 100 - tail],
                                       axis=0),
+        draw_weekly=weekly_draws,
         repeat_counts=counts / counts.sum() * n, conditional=conditional,
         statistics_mean=stats.mean(axis=0),
         statistics_sd=stats.std(axis=0, ddof=1) * np.sqrt(scale) if replications > 1
         else np.full(stats.shape[1], np.nan),
-        holdout_draws=weekly_draws[:, timeline.calibration_steps:].sum(axis=1),
         top20_share=float(np.mean([s.top20_share for s in at])), confidence=confidence)
 
 

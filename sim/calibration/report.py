@@ -112,6 +112,7 @@ def tracking_table(outcome: Outcome) -> pd.DataFrame:
     tl = fc.timeline
     table = actual(outcome.cohort, tl)
     table.insert(1, "date", [tl.day_of(s) for s in table["step"]])
+    table.insert(2, "week", week_of(table["step"].to_numpy(), tl.step_days))
     table.insert(2, "period", np.where(table["step"] <= tl.calibration_steps, "calibration",
                                        "holdout"))
     table["forecast"] = fc.weekly
@@ -119,6 +120,31 @@ def tracking_table(outcome: Outcome) -> pd.DataFrame:
     table["forecast_cumulative"] = fc.cumulative
     table["forecast_cumulative_low"], table["forecast_cumulative_high"] = fc.cumulative_band
     return table
+
+
+def week_of(steps: np.ndarray, step_days: float) -> np.ndarray:
+    """The week (from 1) each step falls in (steps shorter than a week are grouped)."""
+    return np.floor((np.asarray(steps) - 1) * step_days / 7.0 + 1e-9).astype(np.int64) + 1
+
+
+def weekly_tracking_table(outcome: Outcome) -> pd.DataFrame:
+    """:func:`tracking_table` summed into weeks when a step is shorter than a week (the
+    predictive bands from the simulations' weekly sums); the same table otherwise."""
+    table = tracking_table(outcome)
+    if table["week"].is_unique:
+        return table
+    fc, weeks = outcome.forecast, table["week"].to_numpy()
+    grouped = table.groupby("week", sort=True)
+    out = grouped[["actual", "forecast"]].sum()
+    out.insert(0, "period", grouped["period"].last())
+    out.insert(0, "date", grouped["date"].first())
+    out["actual_cumulative"] = out["actual"].cumsum()
+    out["forecast_low"], out["forecast_high"] = fc.band(weeks)
+    out["forecast_cumulative"] = out["forecast"].cumsum()
+    out["forecast_cumulative_low"], out["forecast_cumulative_high"] = fc.band(weeks, True)
+    out = out.reset_index()
+    out.insert(1, "step", out["week"])
+    return out
 
 
 def conditional_table(outcome: Outcome) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 ``calibrated.toml`` is the base scenario with the fitted customer parameters (a file
 ``trustmarket run`` and the claims read like any other); ``estimates.csv``,
-``statistics.csv``, ``repeat_counts.csv``, ``tracking.csv``, ``conditional.csv``;
+``statistics.csv``, ``repeat_counts.csv``, ``tracking.csv`` (per step),
+``tracking_weekly.csv`` (per week), ``conditional.csv``;
 ``tracking.png``, ``repeat_counts.png``, ``statistics.png``, ``conditional.png``; and
 ``summary.json`` with the estimates, intervals, goodness of fit, holdout forecast,
 timing and provenance.
@@ -29,6 +30,7 @@ from sim.calibration.report import (
     repeat_counts_table,
     statistics_table,
     tracking_table,
+    weekly_tracking_table,
 )
 from sim.calibration.scenario_file import scenario_toml
 from sim.scenario import Scenario, ScenarioError, graph_path
@@ -91,14 +93,15 @@ def write_outputs(outcome: Outcome, out: Path, base: Scenario,
     counts = repeat_counts_table(outcome)
     tracking = tracking_table(outcome)
     conditional = conditional_table(outcome)
+    by_week = weekly_tracking_table(outcome)
     for name, table in (("estimates.csv", estimates), ("statistics.csv", stats),
                         ("repeat_counts.csv", counts), ("tracking.csv", tracking),
-                        ("conditional.csv", conditional)):
+                        ("tracking_weekly.csv", by_week), ("conditional.csv", conditional)):
         table.to_csv(out / name, index=False)
         written.append(out / name)
     g = outcome.goodness
     chi = f"chi-square {g.chi_square:.1f} on {g.dof} d.f., p = {g.p_value:.2f}"
-    written += [figures.tracking_figure(tracking, out / "tracking.png"),
+    written += [figures.tracking_figure(by_week, out / "tracking.png"),
                 figures.repeat_counts_figure(counts, out / "repeat_counts.png", chi),
                 figures.statistics_figure(stats, out / "statistics.png")]
     if outcome.forecast.timeline.holdout_steps:

@@ -30,6 +30,7 @@ from sim.rules.economics import (
     serving_cost,
     units_bought,
 )
+from sim.rules.occasions import may_drop_out
 from sim.rules.pricing import update_deal_dependence, update_reference_price
 from sim.rules.satisfaction import (
     adapt_expectation,
@@ -116,6 +117,7 @@ def experience(m, step, buyers, firm_of, price_seen, on_deal, p):
         m.deal_dependence[i] = update_deal_dependence(np.float64(m.deal_dependence[i]), on_deal[j],
                                                       p.deal_dependence_gain,
                                                       p.deal_dependence_decay)
+        first_purchase = m.last_purchase[i] < 0
         m.last_firm[i] = f
         m.last_rating[i] = stars
         m.last_purchase[i] = step
@@ -165,7 +167,8 @@ def experience(m, step, buyers, firm_of, price_seen, on_deal, p):
                 cause = _PRICE
             m.expectation[i, f] = perceived  # "next time I just won't buy"
             leave_firm(m, i, f, cause)
-        if p.dropouts and uniform_at(key, at_dropout + np.uint64(j)) < m.dropout[i]:
+        if p.dropouts and may_drop_out(first_purchase, p.dropout_after_first_purchase) and (
+                uniform_at(key, at_dropout + np.uint64(j)) < m.dropout[i]):
             if m.firm[i] >= 0:
                 flows[_EXITS, m.firm[i]] += 1.0
             m.presence[i] = _GONE

@@ -176,6 +176,12 @@ class CustomerSpec:
         0.0, doc="mean chance of leaving the market for good right after a purchase (silent "
         "dropout, as in BG/NBD)", ge=0, le=1,
         seed_idea="most dissatisfied customers do not complain; they simply stop buying")
+    dropout_after_first_purchase: bool = param(
+        True, doc="whether the first purchase is followed by the dropout chance too (false: "
+        "only repeat purchases are, as BG/NBD assumes: a first-time buyer is still in the "
+        "market until a repeat purchase)",
+        seed_idea="most first-time buyers never return (BG/NBD: dropout after repeat "
+        "purchases; MBG/NBD: after the first too)")
     dropout_concentration: float = param(
         0.0, doc="a + b of the beta distribution each customer's own dropout chance is drawn "
         "from (0: every customer has dropout_probability)", ge=0, le=100_000)

@@ -291,6 +291,7 @@ class Customer(mesa.Agent):
         put right; judge it against what I expected; update trust, expectations,
         reference price and deal dependence; perhaps leave, for a reason."""
         m, c = self.model, self.model.scenario.customers
+        first_purchase = self.last_purchase < 0
         lv = m.firms[firm].levers
         fit = self.fit(firm)
         mean = self.mean_value(firm, fit)
@@ -333,7 +334,9 @@ class Customer(mesa.Agent):
             worst = max(losses)
             self.expectation[firm] = perceived  # "next time I just won't buy"
             self.leave_firm(losses.index(worst) if worst > 0 else POOR_QUALITY)
-        if self.dropout > 0 and m.random.random() < self.dropout:
+        if (self.dropout > 0 and occasions.may_drop_out(first_purchase,
+                                                        c.dropout_after_first_purchase)
+                and m.random.random() < self.dropout):
             self.leave_market()
 
     def book_purchase(self, firm: int, trust_before: float, complained: bool,
