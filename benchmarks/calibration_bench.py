@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 from sim.calibration import figures  # noqa: E402
 from sim.calibration.cohort import from_log  # noqa: E402
 from sim.calibration.log import LogFormat, read_log  # noqa: E402
-from sim.calibration.statistics import REPEAT_CAP, rfm, weekly_repeats  # noqa: E402
 from sim.calibration.report import week_of  # noqa: E402
+from sim.calibration.statistics import REPEAT_CAP, rfm, weekly_repeats  # noqa: E402
 from sim.calibration.timeline import Timeline, make_timeline  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
