@@ -21,6 +21,7 @@ def tracking_figure(tracking: pd.DataFrame, path: Path,
     weekly tracking table (:func:`sim.calibration.report.weekly_tracking_table`): the log,
     the calibrated market with its 95 % predictive band, and optionally other forecasts
     (name -> repeats per week), with the end of the calibration period marked."""
+    others = others or {}
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
     step = tracking["week"].to_numpy()
     end = int(tracking.loc[tracking["period"] == "calibration", "week"].max())

@@ -1,12 +1,14 @@
 """The calibrated market's forecast: the cohort simulated through calibration and holdout.
 
-At the estimate, ``replications`` simulations of a cohort ``scale`` times the log's give
-the expected weekly and cumulative repeat transactions (per log-sized cohort), the
-expected distribution of calibration repeat counts (for the goodness of fit), the fit of
-every statistic, and the conditional expectation: mean holdout repeats of the customers
-with each calibration frequency. At bootstrap draws of the parameters, one log-sized
-simulation each gives the forecast's predictive band — parameter uncertainty and the
-randomness of a cohort of the log's size together.
+The forecast is the posterior predictive one: ``replications`` simulations of a cohort
+``scale`` times the log's, each at its own posterior draw of the parameters, give the
+expected weekly and cumulative repeat transactions (per log-sized cohort) and the
+conditional expectation — mean holdout repeats of the customers with each calibration
+frequency; ``draws`` log-sized simulations at further posterior draws give the predictive
+band (parameter uncertainty and a cohort's own randomness together). At the point
+estimate, ``replications`` more simulations give the fit of every statistic and the
+expected repeat counts the goodness of fit compares with the log (the classical check of
+a fitted model), and the plug-in forecast.
 """
 
 from __future__ import annotations
@@ -65,12 +67,13 @@ class Forecast:
     """The calibrated market's expectations, scaled to a cohort of the log's size."""
 
     timeline: Timeline
-    weekly: np.ndarray  #: expected repeats per step
+    weekly: np.ndarray  #: expected repeats per step (posterior predictive)
+    plug_in_weekly: np.ndarray  #: expected repeats per step at the point estimate
     weekly_band: np.ndarray  #: (2, steps) predictive band of the repeats per step
     cumulative_band: np.ndarray  #: (2, steps) predictive band of the cumulative repeats
     repeat_counts: np.ndarray  #: expected customers per calibration x = 0..6, 7+
     conditional: np.ndarray  #: expected holdout repeats per customer, per calibration x
-    statistics_mean: np.ndarray  #: each statistic's expectation at the estimate
+    statistics_mean: np.ndarray  #: each statistic's expectation at the point estimate
     statistics_sd: np.ndarray  #: its standard deviation for a log-sized cohort
     draw_weekly: np.ndarray  #: (draws, steps) repeats per step of the simulations at draws
     top20_share: float
@@ -83,8 +86,13 @@ class Forecast:
 
     @property
     def holdout_total(self) -> float:
-        """Expected repeats in the holdout."""
+        """Expected repeats in the holdout (posterior predictive)."""
         return float(self.weekly[self.timeline.calibration_steps:].sum())
+
+    @property
+    def plug_in_holdout_total(self) -> float:
+        """Expected repeats in the holdout at the point estimate."""
+        return float(self.plug_in_weekly[self.timeline.calibration_steps:].sum())
 
     @property
     def holdout_draws(self) -> np.ndarray:
@@ -109,39 +117,47 @@ class Forecast:
 
 def forecast(simulator: Simulator, estimate: Mapping[str, float],
              draws: Sequence[Mapping[str, float]], cohort: Cohort, timeline: Timeline,
-             statistic_set: StatisticSet, replications: int, scale: int, seed: int,
-             workers: int = 1, confidence: float = 0.95) -> Forecast:
-    """Simulate the calibrated market at the estimate and at parameter draws (module doc)."""
+             statistic_set: StatisticSet, replications: int, band_draws: int, scale: int,
+             seed: int, workers: int = 1, confidence: float = 0.95) -> Forecast:
+    """Simulate the calibrated market (module doc): ``draws`` are posterior draws, the
+    first ``replications`` for the expectation, the next ``band_draws`` for the band."""
+    if len(draws) < replications + band_draws:
+        raise ValueError(f"need {replications + band_draws} posterior draws, got {len(draws)}")
     arrivals = cohort.arrivals(timeline.calibration_steps)
-    jobs = [(("estimate", r), (simulator, estimate, arrivals * scale, timeline, statistic_set,
-                               np.random.SeedSequence(seed, spawn_key=(1, r))))
-            for r in range(replications)]
-    jobs += [(("draw", d), (simulator, values, arrivals, timeline, statistic_set,
-                            np.random.SeedSequence(seed, spawn_key=(2, d))))
-             for d, values in enumerate(draws)]
+    def job(kind: str, r: int, values: Mapping[str, float], times: int) -> tuple:
+        return (kind, r), (simulator, values, arrivals * times, timeline, statistic_set,
+                           np.random.SeedSequence(seed, spawn_key=(1 + "epb".index(kind[0]), r)))
+    jobs = [job("estimate", r, estimate, scale) for r in range(replications)]
+    jobs += [job("posterior", r, draws[r], scale) for r in range(replications)]
+    jobs += [job("band", d, draws[replications + d], 1) for d in range(band_draws)]
     done = dict(run_jobs(simulate_summary, jobs, workers))
     at = [done[("estimate", r)] for r in range(replications)]
-    spread = [done[("draw", d)] for d in range(len(draws))]
+    posterior = [done[("posterior", r)] for r in range(replications)]
+    spread = [done[("band", d)] for d in range(band_draws)]
     n = cohort.n_customers
-    per = np.mean([s.weekly / s.customers for s in at], axis=0) * n
+
+    def per_cohort(summaries: list[CohortSummary]) -> np.ndarray:
+        return np.mean([s.weekly / s.customers for s in summaries], axis=0) * n
+
+    mean = per_cohort(posterior)
     tail = 50 * (1 - confidence)
-    weekly_draws = np.array([s.weekly for s in spread]) if spread else per[None, :]
+    band = np.array([s.weekly for s in spread]) if spread else mean[None, :]
     counts = np.sum([s.repeat_counts for s in at], axis=0)
-    holdout = np.sum([s.holdout_by_frequency for s in at], axis=0)
+    predictive_counts = np.sum([s.repeat_counts for s in posterior], axis=0)
+    holdout = np.sum([s.holdout_by_frequency for s in posterior], axis=0)
     stats = np.array([s.statistics for s in at])
     with np.errstate(invalid="ignore", divide="ignore"):
-        conditional = holdout / counts
+        conditional = holdout / predictive_counts
     return Forecast(
-        timeline=timeline, weekly=per,
-        weekly_band=np.percentile(weekly_draws, [tail, 100 - tail], axis=0),
-        cumulative_band=np.percentile(np.cumsum(weekly_draws, axis=1), [tail, 100 - tail],
-                                      axis=0),
-        draw_weekly=weekly_draws,
-        repeat_counts=counts / counts.sum() * n, conditional=conditional,
+        timeline=timeline, weekly=mean, plug_in_weekly=per_cohort(at),
+        weekly_band=np.percentile(band, [tail, 100 - tail], axis=0),
+        cumulative_band=np.percentile(np.cumsum(band, axis=1), [tail, 100 - tail], axis=0),
+        draw_weekly=band, repeat_counts=counts / counts.sum() * n, conditional=conditional,
         statistics_mean=stats.mean(axis=0),
         statistics_sd=stats.std(axis=0, ddof=1) * np.sqrt(scale) if replications > 1
         else np.full(stats.shape[1], np.nan),
-        top20_share=float(np.mean([s.top20_share for s in at])), confidence=confidence)
+        top20_share=float(np.mean([s.top20_share for s in posterior])),
+        confidence=confidence)
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,10 @@ class Plan:
     settings
         The fit's budget and reporting.
     replications
-        Forecast simulations at the estimate (cohort ``settings.scale`` times the log's).
+        Forecast simulations at the estimate and as many at posterior draws (the
+        expectation; cohorts ``settings.scale`` times the log's).
     draws
-        Forecast simulations at bootstrap draws of the parameters (the predictive band).
+        Log-sized forecast simulations at further posterior draws (the predictive band).
     fit_spend
         Also fit the basket median and sigma to the spend per transaction.
     fitted
@@ -110,11 +111,13 @@ def run_calibration(simulator: Simulator, cohort: Cohort, plan: Plan,
                     "customers.spend_sigma": spend.sigma}
         say(f"spend fitted: median basket {spend.median:.4g}, sigma {spend.sigma:.3g}")
     spend_values = {k: v for k, v in estimate.items() if k.startswith("customers.spend_")}
-    draws = [{**d, **spend_values} for d in fit.draws()[:plan.draws]]
-    say(f"forecasting: {plan.replications} simulation(s) at the estimate, {len(draws)} at "
-        "parameter draws")
+    needed = plan.replications + plan.draws
+    draws = [{**d, **spend_values} for d in fit.draws()[:needed]]
+    say(f"forecasting: {plan.replications} simulation(s) at the estimate, "
+        f"{plan.replications} at posterior draws for the expectation and {plan.draws} for "
+        "the predictive band")
     fc = forecast(simulator, estimate, draws, cohort, tl, statistic_set, plan.replications,
-                  s.scale, s.seed, s.workers, s.confidence)
+                  plan.draws, s.scale, s.seed, s.workers, s.confidence)
     frequency = rfm(cohort, tl.calibration_steps)["frequency"].to_numpy()
     observed = np.bincount(np.minimum(frequency, REPEAT_CAP), minlength=REPEAT_CAP + 1)
     goodness = repeat_count_fit(observed, fc.repeat_counts, len(PURCHASE_PARAMETERS))

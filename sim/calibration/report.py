@@ -116,6 +116,7 @@ def tracking_table(outcome: Outcome) -> pd.DataFrame:
     table.insert(2, "period", np.where(table["step"] <= tl.calibration_steps, "calibration",
                                        "holdout"))
     table["forecast"] = fc.weekly
+    table["forecast_at_estimate"] = fc.plug_in_weekly
     table["forecast_low"], table["forecast_high"] = fc.weekly_band
     table["forecast_cumulative"] = fc.cumulative
     table["forecast_cumulative_low"], table["forecast_cumulative_high"] = fc.cumulative_band
@@ -171,7 +172,8 @@ def holdout_summary(outcome: Outcome) -> dict[str, float]:
     low, high = fc.holdout_interval()
     return {"actual": real, "forecast": fc.holdout_total, "error": fc.holdout_total - real,
             "relative_error": (fc.holdout_total - real) / real if real else float("nan"),
-            "interval_low": low, "interval_high": high}
+            "interval_low": low, "interval_high": high,
+            "plug_in_forecast": fc.plug_in_holdout_total}
 
 
 def format_report(outcome: Outcome, estimates: pd.DataFrame) -> str:
@@ -194,7 +196,8 @@ def format_report(outcome: Outcome, estimates: pd.DataFrame) -> str:
     if hold:
         lines.append(f"holdout repeat transactions: actual {hold['actual']:.0f}, calibrated "
                      f"market {hold['forecast']:.0f} ({hold['relative_error']:+.1%}; 95% "
-                     f"predictive interval {hold['interval_low']:.0f}-{hold['interval_high']:.0f})")
+                     f"predictive interval {hold['interval_low']:.0f}-{hold['interval_high']:.0f}"
+                     f"; at the point estimate {hold['plug_in_forecast']:.0f})")
     lines.append(f"share of spend from the top 20 % of customers: log "
                  f"{log_top_share(outcome):.0%}, calibrated market "
                  f"{outcome.forecast.top20_share:.0%}")
