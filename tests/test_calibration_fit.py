@@ -76,7 +76,7 @@ def test_posterior_of_a_linear_gaussian_problem_matches_the_analytic_one():
     assert np.allclose(post.draws.mean(axis=0), z_hat, atol=0.1 * sd.max())
     assert np.allclose(post.draws.std(axis=0), sd, rtol=0.1)
     assert post.effective_size > 5000
-    assert post.edge_mass < 0.01
+    assert np.all(post.edge_mass < 0.01)
 
 
 def test_the_stand_in_draws_heterogeneity_with_the_stated_means():

@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 
 from sim.calibration.market import MarketError, MarketSimulator
+from sim.calibration.scenario_file import scenario_toml
 from sim.cli import main
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE = ROOT / "scenarios" / "cdnow.toml"
+CDNOW = ROOT / "scenarios" / "cdnow.toml"
 #: The truth the log is simulated from.
 TRUTH = {"customers.purchase_probability": 0.12, "customers.occasion_rate_shape": 1.0,
          "customers.dropout_probability": 0.15, "customers.dropout_concentration": 5.0,
@@ -26,11 +27,26 @@ CALIBRATION_STEPS, HOLDOUT_STEPS = 26, 13
 START = pd.Timestamp("2020-01-06")
 
 
+def weekly_base() -> Scenario:
+    """The CDNOW base scenario at weekly steps (its per-step rates a week's again)."""
+    return load_scenario(CDNOW).with_overrides({
+        "market.steps_per_year": 52, "market.full_tenure_steps": 52, "run.steps": 78,
+        "customers.trust_decay": 0.002, "customers.need_drift": 0.004,
+        "customers.wom_memory": 13})
+
+
+def write_base(directory: Path) -> Path:
+    path = directory / "weekly_base.toml"
+    path.write_text(scenario_toml(weekly_base(), ["the CDNOW base at weekly steps"]),
+                    encoding="utf-8")
+    return path
+
+
 def simulated_log(path: Path, customers_per_week: int = 100, weeks: int = 8,
                   seed: int = 7) -> pd.DataFrame:
     """A transaction log of the market's own cohort, written as CSV with dates in the
     middle of each step's week."""
-    simulator = MarketSimulator(load_scenario(BASE))
+    simulator = MarketSimulator(weekly_base())
     arrivals = np.full(weeks, customers_per_week)
     arrivals = np.concatenate([arrivals, np.zeros(CALIBRATION_STEPS - weeks, int)])
     cohort = simulator.simulate(TRUTH, arrivals, CALIBRATION_STEPS + HOLDOUT_STEPS,
@@ -45,7 +61,7 @@ def simulated_log(path: Path, customers_per_week: int = 100, weeks: int = 8,
 
 def cohort_market(**overrides):
     """The CDNOW base with only newcomers, every purchase recorded."""
-    base = load_scenario(BASE)
+    base = weekly_base()
     return base.with_overrides({"customers.n_initial": 0, "run.record_purchases": True,
                                 **overrides})
 
@@ -68,7 +84,7 @@ def test_newcomers_arrive_as_first_time_buyers_of_the_named_firm():
     everybody knows; without the key, newcomers are potential customers as before."""
     from sim.model import MarketModel
 
-    base = load_scenario(BASE).to_dict()
+    base = weekly_base().to_dict()
     base["strategies"]["cheap"] = {**base["strategies"]["online_retailer"], "list_price": 0.5}
     base["firms"].append({"name": "Rival", "strategy": "cheap"})
     from sim.scenario import scenario_from_dict
@@ -117,7 +133,7 @@ def test_the_reference_model_also_makes_newcomers_buy_on_arrival():
 
 
 def test_the_market_simulator_keeps_the_cohort_and_its_firm():
-    simulator = MarketSimulator(load_scenario(BASE))
+    simulator = MarketSimulator(weekly_base())
     arrivals = np.array([50, 30, 0, 0, 0, 0])
     cohort = simulator.simulate(TRUTH, arrivals, 10, np.random.SeedSequence(1))
     assert cohort.n_customers == 80  # every newcomer buys on arrival
@@ -125,7 +141,7 @@ def test_the_market_simulator_keeps_the_cohort_and_its_firm():
     again = simulator.simulate(TRUTH, arrivals, 10, np.random.SeedSequence(1))
     assert np.array_equal(again.step, cohort.step) and np.allclose(again.amount, cohort.amount)
     with pytest.raises(MarketError, match="no such firm"):
-        MarketSimulator(load_scenario(BASE), firm="Tower Records")
+        MarketSimulator(weekly_base(), firm="Tower Records")
 
 
 def test_a_log_simulated_by_the_market_is_calibrated_back(tmp_path):
@@ -135,7 +151,7 @@ def test_a_log_simulated_by_the_market_is_calibrated_back(tmp_path):
     out = tmp_path / "out"
     last = START + pd.Timedelta(days=7 * CALIBRATION_STEPS - 1)
     holdout = last + pd.Timedelta(days=7 * HOLDOUT_STEPS)
-    code = main(["calibrate", str(tmp_path / "log.csv"), "--scenario", str(BASE),
+    code = main(["calibrate", str(tmp_path / "log.csv"), "--scenario", str(write_base(tmp_path)),
                  "--calibration-start", f"{START:%Y-%m-%d}",
                  "--calibration-end", f"{last:%Y-%m-%d}", "--holdout-end",
                  f"{holdout:%Y-%m-%d}", "--customer-column", "client", "--date-column", "day",
