@@ -33,9 +33,11 @@ def tracking_figure(tracking: pd.DataFrame, path: Path,
     bottom.plot(step, tracking["forecast_cumulative"], color="tab:blue", lw=1.4)
     bottom.fill_between(step, tracking["forecast_cumulative_low"],
                         tracking["forecast_cumulative_high"], color="tab:blue", alpha=0.18, lw=0)
-    for (name, series), style in zip(others.items(), ("--", ":", "-."), strict=False):
-        top.plot(step, series, ls=style, lw=1.3, label=name)
-        bottom.plot(step, np.cumsum(series), ls=style, lw=1.3)
+    for (name, series), style, colour in zip(others.items(), ("--", ":", "-."),
+                                             ("tab:red", "tab:orange", "tab:green"),
+                                             strict=False):
+        top.plot(step, series, ls=style, lw=1.3, color=colour, label=name)
+        bottom.plot(step, np.cumsum(series), ls=style, lw=1.3, color=colour)
     for ax in (top, bottom):
         ax.axvline(end + 0.5, color="grey", ls="--", lw=1)
         ax.grid(alpha=0.3)
@@ -100,8 +102,9 @@ def conditional_figure(table: pd.DataFrame, path: Path,
     x = np.arange(len(table))
     ax.plot(x, table["actual"], "o-", color="black", label="actual (log)")
     ax.plot(x, table["market"], "s-", color="tab:blue", label=CALIBRATED)
-    for name, values in (others or {}).items():
-        ax.plot(x, values, "^--", label=name)
+    for (name, values), colour in zip((others or {}).items(), ("tab:red", "tab:orange"),
+                                      strict=False):
+        ax.plot(x, values, "^--", color=colour, label=name)
     ax.set_xticks(x, table["calibration_repeats"])
     ax.set_xlabel("repeat transactions in the calibration period")
     ax.set_ylabel("mean repeat transactions in the holdout")
