@@ -1,8 +1,10 @@
 """One customer's row and one firm: the rules applied to a row of the state (fit, mean
 value, first expectation, trust stage) and leaving a firm, shared by the step's phases.
 
-``m`` is the step's workspace (:mod:`sim.engine.state`), ``p`` the unpacked parameters
-(:mod:`sim.engine.params`), ``i`` a customer's row and ``f`` a firm's index.
+They take the arrays they read, not the workspace: a kernel binds the workspace's arrays
+to local names once (reading them through the structref inside a loop costs ~5x); ``p``
+is the unpacked parameters (:mod:`sim.engine.params`), ``i`` a customer's row and ``f`` a
+firm's index.
 """
 
 from __future__ import annotations
@@ -33,28 +35,30 @@ def stage_of(trust, p):
 
 
 @kernel(inline=True)
-def fit_of(m, levers, i, f, p):
+def fit_of(need, positions, levers, i, f, p):
     """Fit of firm ``f``'s product to customer ``i``'s need now, rounded to the state's
     single precision: the fit stored on joining and the fit now compare exactly when the
     need has not moved."""
-    return np.float64(np.float32(product_fit(np.float64(m.need[i]), np.float64(m.positions[f]),
-                                        np.float64(levers[PERSONALISATION, f]), p.fit_weight)))
+    return np.float64(np.float32(product_fit(np.float64(need[i]), np.float64(positions[f]),
+                                             np.float64(levers[PERSONALISATION, f]),
+                                             p.fit_weight)))
 
 
 @kernel(inline=True)
-def mean_value_of(m, levers, i, f, fit):
+def mean_value_of(facet_weights, levers, i, f, fit):
     """Mean value of firm ``f``'s offer to customer ``i`` at product fit ``fit``."""
-    w = m.facet_weights
+    w = facet_weights
     return mean_value(fit, np.float64(w[i, 0]), np.float64(w[i, 1]), np.float64(w[i, 2]),
                       np.float64(levers[QUALITY, f]), np.float64(levers[SERVICE, f]),
                       np.float64(levers[SOCIAL_VALUE, f]))
 
 
 @kernel(inline=True)
-def first_expectation_of(m, levers, i, f, p):
+def first_expectation_of(need, facet_weights, positions, levers, i, f, p):
     """What customer ``i`` expects of firm ``f`` on first hearing of it: the prior mixed
     with the firm's (maybe inflated) claim about its offer."""
-    claim = advertised_claim(mean_value_of(m, levers, i, f, fit_of(m, levers, i, f, p)),
+    fit = fit_of(need, positions, levers, i, f, p)
+    claim = advertised_claim(mean_value_of(facet_weights, levers, i, f, fit),
                              np.float64(levers[CLAIM_INFLATION, f]))
     return first_expectation(p.initial_expectation, claim, p.claim_weight)
 
@@ -66,17 +70,16 @@ CHURN_CAUSE_ROW = CUSTOMER_FLOWS.index(f"churn_{CHURN_CAUSES[0]}")
 
 
 @kernel(inline=True)
-def leave_firm(m, i, f, cause):
+def leave_firm(flows, firm, tenure, last_rating, last_firm, i, f, cause):
     """Customer ``i`` stops being firm ``f``'s customer; the loss is booked under churn
     cause index ``cause`` (of :data:`sim.scenario.CHURN_CAUSES`), and as a satisfied
     churner if their last rating of the firm was 4 or 5."""
-    flows = m.flows
     flows[_CHURNED, f] += 1.0
     flows[CHURN_CAUSE_ROW + cause, f] += 1.0
-    if m.last_rating[i] >= 4 and m.last_firm[i] == f:
+    if last_rating[i] >= 4 and last_firm[i] == f:
         flows[_SATISFIED, f] += 1.0
-    m.firm[i] = -1
-    m.tenure[i] = 0
+    firm[i] = -1
+    tenure[i] = 0
 
 
 link(globals())

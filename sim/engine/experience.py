@@ -65,8 +65,16 @@ def experience(m, step, buyers, firm_of, price_seen, on_deal, p):
     """One experience per buyer, in the order bought (draws: every buyer's five failure
     uniforms, then the complaint and the recovery uniforms, the perception noise, the
     leaving uniforms and, when dropout is on, the dropout uniforms)."""
-    n_buyers = buyers.size
-    levers, flows, severity = m.levers, m.flows, m.severity
+    levers, flows, severity, failure_p = m.levers, m.flows, m.severity, m.failure_p
+    need, positions, weights, aware = m.need, m.positions, m.facet_weights, m.aware
+    expectation, trust, reference_price = m.expectation, m.trust, m.reference_price
+    deal_dependence, member, basket, tenure = m.deal_dependence, m.member, m.basket, m.tenure
+    firm, last_firm, last_rating, last_purchase = (m.firm, m.last_firm, m.last_rating,
+                                                   m.last_purchase)
+    fit_at_join, promo_price, purchases, counts = (m.fit_at_join, m.promo_price, m.purchases,
+                                                   m.counts)
+    presence, present, dropout = m.presence, m.present, m.dropout
+    n_buyers, n_firms = buyers.size, levers.shape[1]
     key, used = position(m.stream)
     at_complaint = used + np.uint64(n_buyers * _N_HOLES)
     at_recovery = at_complaint + np.uint64(n_buyers)
@@ -74,14 +82,14 @@ def experience(m, step, buyers, firm_of, price_seen, on_deal, p):
     at_leave = at_noise + np.uint64(n_buyers)
     at_dropout = at_leave + np.uint64(n_buyers)
     failed = np.zeros(_N_HOLES, np.bool_)
-    recorded = m.counts[_RECORDED]
+    recorded = counts[_RECORDED]
     for j in range(n_buyers):
         i, f = buyers[j], firm_of[j]
-        fit = fit_of(m, levers, i, f, p)
-        mean = mean_value_of(m, levers, i, f, fit)
+        fit = fit_of(need, positions, levers, i, f, p)
+        mean = mean_value_of(weights, levers, i, f, fit)
         any_failure = False
         for k in range(_N_HOLES):
-            failed[k] = uniform_at(key, used + np.uint64(j * _N_HOLES + k)) < m.failure_p[f, k]
+            failed[k] = uniform_at(key, used + np.uint64(j * _N_HOLES + k)) < failure_p[f, k]
             any_failure |= failed[k]
         complained = any_failure and (uniform_at(key, at_complaint + np.uint64(j))
                                       < p.complaint_probability)
@@ -94,59 +102,60 @@ def experience(m, step, buyers, firm_of, price_seen, on_deal, p):
         noise = p.value_noise * normal_at(key, at_noise + np.uint64(j))
         perceived = perceived_value(mean, lost, noise, recovered, p.recovery_bonus)
 
-        expected = np.float64(m.expectation[i, f])
+        expected = np.float64(expectation[i, f])
         best_known = -np.inf
-        for g in range(levers.shape[1]):
-            if m.aware[i, g]:
-                best_known = max(best_known, np.float64(m.expectation[i, g]))
+        for g in range(n_firms):
+            if aware[i, g]:
+                best_known = max(best_known, np.float64(expectation[i, g]))
         surprise = disconfirmation(perceived, comparison_standard(expected, best_known,
                                                                   p.norm_weight))
-        reference = np.float64(m.reference_price[i])
+        reference = np.float64(reference_price[i])
         vfm = value_for_money(price_seen[j], reference)
         total = satisfaction(surprise, vfm, p.value_for_money_weight)
         stars = rating(total, p.satisfaction_band)
-        before = np.float64(m.trust[i, f])
+        before = np.float64(trust[i, f])
         after = update_trust(before, trust_signal(surprise, vfm, p.price_trust_weight,
                                                   p.value_for_money_weight),
                              p.satisfaction_band, p.trust_gain, p.trust_loss,
                              p.failure_tolerance)
-        m.trust[i, f] = after
-        m.expectation[i, f] = adapt_expectation(expected, perceived, p.expectation_adaptation)
-        m.reference_price[i] = update_reference_price(reference, price_seen[j],
-                                                      p.reference_adaptation)
-        m.deal_dependence[i] = update_deal_dependence(np.float64(m.deal_dependence[i]), on_deal[j],
-                                                      p.deal_dependence_gain,
-                                                      p.deal_dependence_decay)
-        first_purchase = m.last_purchase[i] < 0
-        m.last_firm[i] = f
-        m.last_rating[i] = stars
-        m.last_purchase[i] = step
+        trust[i, f] = after
+        expectation[i, f] = adapt_expectation(expected, perceived, p.expectation_adaptation)
+        reference_price[i] = update_reference_price(reference, price_seen[j],
+                                                    p.reference_adaptation)
+        deal_dependence[i] = update_deal_dependence(np.float64(deal_dependence[i]), on_deal[j],
+                                                    p.deal_dependence_gain,
+                                                    p.deal_dependence_decay)
+        first_purchase = last_purchase[i] < 0
+        last_firm[i] = f
+        last_rating[i] = stars
+        last_purchase[i] = step
 
-        units = units_bought(np.float64(m.basket[i]), before, p.spend_growth)
-        revenue = np.float64(m.promo_price[f]) * units
-        totals = flows  # the purchase totals are the first rows of the flow table
-        totals[_PURCHASES, f] += 1.0
-        totals[_UNITS, f] += units
-        totals[_REVENUE, f] += revenue
-        totals[_GOODS, f] += goods_cost(units, np.float64(levers[QUALITY, f]), p.unit_cost,
-                                        p.quality_unit_cost)
-        totals[_DISCOUNT, f] += (np.float64(levers[LIST_PRICE, f]) - np.float64(m.promo_price[f])) * units
-        if m.member[i, f]:
-            totals[_POINTS, f] += points_cost(revenue, np.float64(levers[POINTS_RATE, f]),
-                                              p.points_redemption)
-        totals[_SERVING, f] += serving_cost(np.int64(m.tenure[i]), p.serve_cost,
-                                            p.serve_cost_tenure_saving, p.full_tenure_steps)
+        # The purchase's accounts: the purchase totals are the first rows of the flows.
+        units = units_bought(np.float64(basket[i]), before, p.spend_growth)
+        revenue = np.float64(promo_price[f]) * units
+        quality = np.float64(levers[QUALITY, f])
+        flows[_PURCHASES, f] += 1.0
+        flows[_UNITS, f] += units
+        flows[_REVENUE, f] += revenue
+        flows[_GOODS, f] += goods_cost(units, quality, p.unit_cost, p.quality_unit_cost)
+        flows[_DISCOUNT, f] += (np.float64(levers[LIST_PRICE, f])
+                                - np.float64(promo_price[f])) * units
+        if member[i, f]:
+            flows[_POINTS, f] += points_cost(revenue, np.float64(levers[POINTS_RATE, f]),
+                                             p.points_redemption)
+        flows[_SERVING, f] += serving_cost(np.int64(tenure[i]), p.serve_cost,
+                                           p.serve_cost_tenure_saving, p.full_tenure_steps)
         if complained:
-            totals[_RECOVERY_COST, f] += complaint_cost(np.float64(levers[RECOVERY, f]),
-                                                        p.recovery_cost)
-            totals[_COMPLAINTS, f] += 1.0
+            flows[_RECOVERY_COST, f] += complaint_cost(np.float64(levers[RECOVERY, f]),
+                                                       p.recovery_cost)
+            flows[_COMPLAINTS, f] += 1.0
         if any_failure:
-            totals[_FAILURES, f] += 1.0
+            flows[_FAILURES, f] += 1.0
         if recovered:
-            totals[_RECOVERIES, f] += 1.0
-        totals[_RATINGS, f] += stars
+            flows[_RECOVERIES, f] += 1.0
+        flows[_RATINGS, f] += stars
         if p.record_purchases:
-            row = m.purchases[recorded]
+            row = purchases[recorded]
             row[0], row[1], row[2], row[3] = i, f, units, revenue
             recorded += 1
 
@@ -159,23 +168,22 @@ def experience(m, step, buyers, firm_of, price_seen, on_deal, p):
                 loss = np.float64(severity[k]) if (failed[k] and not recovered) else 0.0
                 if loss > top:
                     top, cause = loss, k
-            loss = need_loss(np.float64(m.facet_weights[i, 0]), np.float64(levers[QUALITY, f]),
-                             np.float64(m.fit_at_join[i]), fit)
+            loss = need_loss(np.float64(weights[i, 0]), quality, np.float64(fit_at_join[i]), fit)
             if loss > top:
                 top, cause = loss, _NEEDS_MOVED
             if price_loss(vfm, p.value_for_money_weight) > top:
                 cause = _PRICE
-            m.expectation[i, f] = perceived  # "next time I just won't buy"
-            leave_firm(m, i, f, cause)
+            expectation[i, f] = perceived  # "next time I just won't buy"
+            leave_firm(flows, firm, tenure, last_rating, last_firm, i, f, cause)
         if p.dropouts and may_drop_out(first_purchase, p.dropout_after_first_purchase) and (
-                uniform_at(key, at_dropout + np.uint64(j)) < m.dropout[i]):
-            if m.firm[i] >= 0:
-                flows[_EXITS, m.firm[i]] += 1.0
-            m.presence[i] = _GONE
-            m.present[i] = False
-            m.firm[i] = -1
-            m.counts[_EXITS_COUNTED] += 1
-    m.counts[_RECORDED] = recorded
+                uniform_at(key, at_dropout + np.uint64(j)) < dropout[i]):
+            if firm[i] >= 0:
+                flows[_EXITS, firm[i]] += 1.0
+            presence[i] = _GONE
+            present[i] = False
+            firm[i] = -1
+            counts[_EXITS_COUNTED] += 1
+    counts[_RECORDED] = recorded
     advance(m.stream, n_buyers * (_N_HOLES + 4 + (1 if p.dropouts else 0)))
 
 

@@ -31,9 +31,9 @@ from typing import Any
 # type inference makes and discards while compiling, a good second of the first run.
 os.environ.setdefault("NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING", "1")
 
-import numba  # noqa: E402
+import numba
 
-import sim.rules as rules  # noqa: E402
+import sim.rules as rules
 
 #: Whether loops are compiled (``NUMBA_DISABLE_JIT=1`` runs them as Python).
 COMPILED = not numba.config.DISABLE_JIT

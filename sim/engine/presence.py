@@ -26,18 +26,20 @@ def arrive(m, first, count, buyers, p):
     probability ``initial_awareness`` (and then expecting what it claims); ``buyers``
     (newcomers, not the initial customers) also know the firm they arrive buying from,
     if the scenario names one (``p.arrival_firm``)."""
-    n_firms = m.aware.shape[1]
+    presence, present, aware, expectation = m.presence, m.present, m.aware, m.expectation
+    need, weights, positions, levers = m.need, m.facet_weights, m.positions, m.arrival_levers
+    n_firms = aware.shape[1]
     key, used = position(m.stream)
     for r in range(count):
         i = first + r
-        m.presence[i] = PRESENT
-        m.present[i] = True
+        presence[i] = PRESENT
+        present[i] = True
         for f in range(n_firms):
             known = uniform53_at(key, used + np.uint64(r * n_firms + f)) < p.initial_awareness
             known |= buyers and f == p.arrival_firm
-            m.aware[i, f] = known
-            m.expectation[i, f] = (first_expectation_of(m, m.arrival_levers, i, f, p) if known
-                                   else p.initial_expectation)
+            aware[i, f] = known
+            expectation[i, f] = (first_expectation_of(need, weights, positions, levers, i, f, p)
+                                 if known else p.initial_expectation)
     advance(m.stream, count * n_firms)
 
 
@@ -71,45 +73,53 @@ def leave_and_count(m, p):
     else's tenure grows, and the firms' customers are tallied (``m.stocks``, rows
     :data:`sim.engine.ledger.STOCKS`; ``m.by_presence``), in one pass. Returns the number
     of lapsed customers (bought before, have no firm now)."""
-    n, n_firms = m.aware.shape
+    presence, present, firm, tenure, last_firm = (m.presence, m.present, m.firm, m.tenure,
+                                                  m.last_firm)
+    aware, member, trust = m.aware, m.member, m.trust
+    dependence, reference, flows, counts = (m.deal_dependence, m.reference_price, m.flows,
+                                            m.counts)
+    n, n_firms = aware.shape
+    # Tallied in fresh arrays, copied out at the end: the compiler then knows no store to
+    # them changes the state it reads (the workspace's could alias; several times slower).
+    stocks = np.zeros(m.stocks.shape)
+    by_presence = np.zeros(m.by_presence.size, np.int64)
     exits = p.exit_probability > 0
     key, used = position(m.stream)  # each present customer takes a number if exits are on
-    stocks, by_presence = m.stocks, m.by_presence
-    stocks[:] = 0.0
-    by_presence[:] = 0
     lapsed = 0
     k = 0
     for i in range(n):
-        if exits and m.present[i]:
+        if exits and present[i]:
             if uniform_at(key, used + np.uint64(k)) < p.exit_probability:
-                if m.firm[i] >= 0:
-                    m.flows[_EXITS, m.firm[i]] += 1.0
-                m.presence[i] = GONE
-                m.present[i] = False
-                m.firm[i] = -1
-                m.counts[_EXITS_COUNTED] += 1
+                if firm[i] >= 0:
+                    flows[_EXITS, firm[i]] += 1.0
+                presence[i] = GONE
+                present[i] = False
+                firm[i] = -1
+                counts[_EXITS_COUNTED] += 1
             k += 1
-        m.tenure[i] += m.firm[i] >= 0
-        by_presence[m.presence[i]] += 1
-        if not m.present[i]:
+        tenure[i] += firm[i] >= 0
+        by_presence[presence[i]] += 1
+        if not present[i]:
             continue
         for g in range(n_firms):
-            stocks[8, g] += m.aware[i, g]
+            stocks[8, g] += aware[i, g]
         # Whether someone has a firm is unpredictable to the processor, so everyone
         # adds in: customers with weight 1 to their firm, the others with weight 0.
-        f = m.firm[i]
+        f = firm[i]
         active = f >= 0
-        lapsed += (not active) & (m.last_firm[i] >= 0)
+        lapsed += (not active) & (last_firm[i] >= 0)
         f = f if active else 0
         w = 1.0 if active else 0.0
-        t = np.float64(m.trust[i, f])
+        t = np.float64(trust[i, f])
         stocks[0, f] += w
         stocks[1 + stage_of(t, p), f] += w
         stocks[5, f] += t * w
-        stocks[6, f] += np.float64(m.deal_dependence[i]) * w
-        stocks[7, f] += np.float64(m.reference_price[i]) * w
-        stocks[9, f] += m.member[i, f] * w
+        stocks[6, f] += np.float64(dependence[i]) * w
+        stocks[7, f] += np.float64(reference[i]) * w
+        stocks[9, f] += member[i, f] * w
     advance(m.stream, k)
+    m.stocks[:] = stocks
+    m.by_presence[:] = by_presence
     return lapsed
 
 

@@ -20,7 +20,7 @@ from sim.engine.customer import (
 )
 from sim.engine.jit import kernel, link
 from sim.engine.ledger import CUSTOMER_FLOWS
-from sim.engine.streams import advance, gumbel_at, position, uniform_at
+from sim.engine.streams import advance, gumbels_where, position, uniform_at
 from sim.rules.choice import choice_score, seen_price, utility
 from sim.rules.economics import units_bought
 from sim.rules.occasions import occasion_chance
@@ -40,7 +40,8 @@ def shoppers(m, arrivals_from, arrivals, p):
     (``p.arrival_firm``) shop for certain and buy there without comparing, like habit.
     Returns those, the row of each deciding shopper's choice noise (-1 for habitual
     buyers) and the number of deciding shoppers."""
-    n, n_firms = m.aware.shape
+    present, aware, occasion, firm, trust = m.present, m.aware, m.occasion, m.firm, m.trust
+    n, n_firms = aware.shape
     found = np.empty(n, np.int64)
     count = 0
     arrivals_buy = p.arrival_firm >= 0
@@ -49,20 +50,20 @@ def shoppers(m, arrivals_from, arrivals, p):
     for i in range(n):
         knows = False
         for f in range(n_firms):
-            knows |= m.aware[i, f]
-        chance = np.float64(m.occasion[i]) if p.occasions_vary else p.purchase_probability
+            knows |= aware[i, f]
+        chance = np.float64(occasion[i]) if p.occasions_vary else p.purchase_probability
         chance = occasion_chance(chance, arrivals_buy and arrivals_from <= i < last)
         # Branch-free: the occasion is a coin toss the processor cannot predict.
         found[count] = i
-        count += (uniform_at(key, used + np.uint64(i)) < chance) & m.present[i] & knows
+        count += (uniform_at(key, used + np.uint64(i)) < chance) & present[i] & knows
     advance(m.stream, n)
     found = found[:count]
     current = np.empty(count, np.int64)
     stage_current = np.zeros(count, np.int64)
     for j in range(count):
-        current[j] = m.firm[found[j]]
+        current[j] = firm[found[j]]
         if current[j] >= 0:
-            stage_current[j] = stage_of(np.float64(m.trust[found[j], current[j]]), p)
+            stage_current[j] = stage_of(np.float64(trust[found[j], current[j]]), p)
     key, used = position(m.stream)
     habitual = np.empty(count, np.bool_)
     noise_row = np.empty(count, np.int64)
@@ -78,59 +79,81 @@ def shoppers(m, arrivals_from, arrivals, p):
 
 
 @kernel
-def choose(m, found, current, stage_current, habitual, noise_row, deciding, p):
-    """Each shopper's choice (a firm, or -1 for not buying), the unit price it saw and
-    whether it would have bought from the same firm at full price (deadweight).
-
-    Deciding shopper ``g`` takes the stream's next ``g * (F + 1) + f`` numbers as the
-    Gumbel noise of firm ``f`` (``F``: not buying); only those of known firms are made.
-    Every firm is scored twice in one pass: at the prices on offer and at list prices,
-    with the same noise.
-    """
-    n_firms = m.promo_price.size
+def choice_noise(m, found, noise_row, deciding):
+    """The Gumbel noise of the deciding shoppers: shopper ``g``'s noise for firm ``f`` is
+    the stream's number ``g * (F + 1) + f`` from here (``f = F``: not buying). Only the
+    entries that can matter are made — the firms each shopper knows, and not buying."""
+    aware = m.aware
+    n_firms = aware.shape[1]
     width = n_firms + 1
-    levers = m.levers
+    needed = np.empty(deciding * width, np.int64)
+    n_needed = 0
+    for j in range(found.size):
+        g = noise_row[j]
+        if g < 0:
+            continue
+        for f in range(n_firms):
+            needed[n_needed] = g * width + f  # branch-free: kept if the firm is known
+            n_needed += aware[found[j], f]
+        needed[n_needed] = g * width + n_firms
+        n_needed += 1
+    noise = np.empty(deciding * width, np.float32)  # single precision: half the memory traffic
     key, used = position(m.stream)
+    gumbels_where(key, used, needed[:n_needed], noise)
+    advance(m.stream, deciding * width)
+    return noise.reshape((deciding, width))
+
+
+@kernel
+def choose(m, found, current, stage_current, habitual, noise_row, noise, p):
+    """Each shopper's choice (a firm, or -1 for not buying), the unit price it saw and
+    whether it would have bought from the same firm at full price (deadweight). Every
+    firm is scored twice in one pass, with the same noise (:func:`choice_noise`): at the
+    prices on offer and at list prices.
+    """
+    aware, member, trust, expectation = m.aware, m.member, m.trust, m.expectation
+    reference, sensitivity_of, dependence_of = (m.reference_price, m.price_sensitivity,
+                                                m.deal_dependence)
+    promo_price, depth, levers = m.promo_price, m.depth, m.levers
+    n_firms = promo_price.size
     chosen = np.empty(found.size, np.int64)
     paid = np.zeros(found.size, np.float64)
     would_anyway = np.zeros(found.size, np.bool_)
-    outside_utility = p.outside_utility
     for j in range(found.size):
         i, cur = found[j], current[j]
         if habitual[j]:
             cur = cur if cur >= 0 else p.arrival_firm  # a newcomer buying on arrival
             chosen[j] = cur
-            paid[j] = seen_price(np.float64(m.promo_price[cur]), np.float64(levers[LIST_PRICE, cur]),
-                                 np.float64(levers[POINTS_RATE, cur]), m.member[i, cur], False,
+            paid[j] = seen_price(np.float64(promo_price[cur]), np.float64(levers[LIST_PRICE, cur]),
+                                 np.float64(levers[POINTS_RATE, cur]), member[i, cur], False,
                                  p.promotion_resistance)
             would_anyway[j] = True
             continue
-        first = used + np.uint64(noise_row[j] * width)
+        g = noise_row[j]
         loyal = stage_current[j] >= BEHAVIOURAL_STAGE
         # One division per shopper rather than two per firm (a sixth of this loop).
-        per_reference = 1.0 / np.float64(m.reference_price[i])
-        base_sensitivity = np.float64(m.price_sensitivity[i])
-        dependence = np.float64(m.deal_dependence[i])
+        per_reference = 1.0 / np.float64(reference[i])
+        base_sensitivity = np.float64(sensitivity_of[i])
+        dependence = np.float64(dependence_of[i])
         best_score = full_score = -np.inf
         best = full_best = -1
         best_price = 0.0
         for f in range(n_firms):
-            if not m.aware[i, f]:
+            if not aware[i, f]:
                 continue
             list_price = np.float64(levers[LIST_PRICE, f])
-            price = seen_price(np.float64(m.promo_price[f]), list_price,
-                               np.float64(levers[POINTS_RATE, f]), m.member[i, f],
+            price = seen_price(np.float64(promo_price[f]), list_price,
+                               np.float64(levers[POINTS_RATE, f]), member[i, f],
                                loyal and f != cur, p.promotion_resistance)
-            t = np.float64(m.trust[i, f])
+            t = np.float64(trust[i, f])
             sensitivity = effective_sensitivity(base_sensitivity, t, dependence,
                                                 p.trust_price_insensitivity, p.deal_sensitivity)
             emotional = stage_of(t, p) >= EMOTIONAL_STAGE
-            expected = np.float64(m.expectation[i, f])
-            noise = gumbel_at(key, first + np.uint64(f))
+            expected = np.float64(expectation[i, f])
             score = choice_score(utility(expected, price * per_reference, sensitivity, t,
                                          emotional, f == cur, p.loss_aversion,
                                          p.indifference_zone, p.emotional_preference,
-                                         p.switching_cost), p.choice_precision, noise)
+                                         p.switching_cost), p.choice_precision, noise[g, f])
             # Selections, not branches: the comparisons are coin tosses (Gumbel noise).
             better = score > best_score
             best_score = score if better else best_score
@@ -139,20 +162,18 @@ def choose(m, found, current, stage_current, habitual, noise_row, deciding, p):
             score = choice_score(utility(expected, list_price * per_reference, sensitivity, t,
                                          emotional, f == cur, p.loss_aversion,
                                          p.indifference_zone, p.emotional_preference,
-                                         p.switching_cost), p.choice_precision, noise)
+                                         p.switching_cost), p.choice_precision, noise[g, f])
             better = score > full_score
             full_score = score if better else full_score
             full_best = f if better else full_best
-        outside = choice_score(outside_utility, p.choice_precision,
-                               gumbel_at(key, first + np.uint64(n_firms)))
+        outside = choice_score(p.outside_utility, p.choice_precision, noise[g, n_firms])
         best = -1 if best_score <= outside else best
         full_best = -1 if full_score <= outside else full_best
         chosen[j] = best
         paid[j] = best_price
         b = max(best, 0)
-        on_deal = (best >= 0) & ((m.depth[b] > 0) | (m.member[i, b] & (levers[POINTS_RATE, b] > 0)))
+        on_deal = (best >= 0) & ((depth[b] > 0) | (member[i, b] & (levers[POINTS_RATE, b] > 0)))
         would_anyway[j] = on_deal & (full_best == best)
-    advance(m.stream, deciding * width)
     return chosen, paid, would_anyway
 
 
@@ -162,7 +183,10 @@ def buy(m, found, current, chosen, paid, would_anyway, p):
     firm ('competitor_offer'), newcomers joined (and maybe its points programme, on the
     first purchase). Returns the buyers, the firm each bought from, the unit price each
     saw and whether it was on a deal."""
-    levers, flows = m.levers, m.flows
+    levers, flows, depth, member, trust, basket = (m.levers, m.flows, m.depth, m.member,
+                                                   m.trust, m.basket)
+    firm, tenure, last_rating, last_firm = m.firm, m.tenure, m.last_rating, m.last_firm
+    need, positions, fit_at_join = m.need, m.positions, m.fit_at_join
     n_buyers = 0
     for j in range(found.size):
         n_buyers += chosen[j] >= 0
@@ -179,30 +203,31 @@ def buy(m, found, current, chosen, paid, would_anyway, p):
             continue
         i = found[j]
         buyers[b], firm_of[b], price_seen[b] = i, f, paid[j]
-        deal = m.depth[f] > 0 or (m.member[i, f] and levers[POINTS_RATE, f] > 0)
+        deal = depth[f] > 0 or (member[i, f] and levers[POINTS_RATE, f] > 0)
         on_deal[b] = deal
         if deal:
             flows[_DEAL, f] += 1.0
             if would_anyway[j]:
-                units = units_bought(np.float64(m.basket[i]), np.float64(m.trust[i, f]), p.spend_growth)
+                units = units_bought(np.float64(basket[i]), np.float64(trust[i, f]),
+                                     p.spend_growth)
                 flows[_DEADWEIGHT, f] += (np.float64(levers[LIST_PRICE, f]) - paid[j]) * units
         old = current[j]
         if old != f:
             if old >= 0:  # switched: churn from the old firm
-                leave_firm(m, i, old, _COMPETITOR)
+                leave_firm(flows, firm, tenure, last_rating, last_firm, i, old, _COMPETITOR)
             flows[_NEW, f] += 1.0
-            m.firm[i] = f
-            m.tenure[i] = 0
-            m.fit_at_join[i] = fit_of(m, levers, i, f, p)
+            firm[i] = f
+            tenure[i] = 0
+            fit_at_join[i] = fit_of(need, positions, levers, i, f, p)
             joined[n_joined] = b
             n_joined += 1
         b += 1
     key, used = position(m.stream)
     for k in range(n_joined):
         i, f = buyers[joined[k]], firm_of[joined[k]]
-        if (not m.member[i, f] and levers[POINTS_RATE, f] > 0
+        if (not member[i, f] and levers[POINTS_RATE, f] > 0
                 and uniform_at(key, used + np.uint64(k)) < p.programme_join_probability):
-            m.member[i, f] = True
+            member[i, f] = True
     advance(m.stream, n_joined)
     return buyers, firm_of, price_seen, on_deal
 

@@ -15,7 +15,7 @@ from sim.engine.jit import kernel, link
 from sim.engine.ledger import COUNTERS
 from sim.engine.params import unpack
 from sim.engine.presence import arrive, drift_needs, fade_trust, leave_and_count
-from sim.engine.shop import buy, choose, shoppers
+from sim.engine.shop import buy, choice_noise, choose, shoppers
 from sim.engine.talk import (
     become_aware,
     shift_expectations,
@@ -56,8 +56,9 @@ def customer_step(m, step, arrivals_from, arrivals):
     shift_expectations(m, heard, p)
     found, current, stage_current, habitual, noise_row, deciding = shoppers(
         m, arrivals_from, arrivals, p)
-    chosen, paid, would_anyway = choose(m, found, current, stage_current, habitual,
-                                        noise_row, deciding, p)
+    noise = choice_noise(m, found, noise_row, deciding)
+    chosen, paid, would_anyway = choose(m, found, current, stage_current, habitual, noise_row,
+                                        noise, p)
     buyers, firm_of, price_seen, on_deal = buy(m, found, current, chosen, paid, would_anyway, p)
     experience(m, step, buyers, firm_of, price_seen, on_deal, p)
     return leave_and_count(m, p)

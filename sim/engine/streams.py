@@ -13,7 +13,9 @@ Transforms (all returned in double precision):
 * normals: the ziggurat method with 128 layers (Marsaglia & Tsang 2000), layer and
   sign/magnitude taken from independent bits of one word (Doornik 2005); the rare
   rejections continue on a second stream keyed from the first, at slots ``64 c + j``;
-* Gumbel: ``-log(-log(u))`` of a 24-bit uniform;
+* Gumbel: ``-log(-log(u))`` of a 24-bit uniform, in blocks with a logarithm written out
+  as arithmetic the compiler vectorises (:func:`_log_reduced`; libm's is not vectorised:
+  a fifth of the shopping phase; docs/performance.md);
 * binomial: inversion from one uniform (the counts drawn here have small means);
 * integers: ``low + floor(u * (high - low))`` from a 53-bit uniform.
 
@@ -105,6 +107,24 @@ def _uniform53(word):
 
 #: Smallest uniform the Gumbel transform takes (keeps -log(-log(u)) finite).
 _GUMBEL_FLOOR = 2.0**-25
+_GUMBEL_BLOCK = 512  # the block's scratch stays in the processor's first-level cache
+_LN2 = math.log(2.0)
+_SQRT_HALF = math.sqrt(0.5)
+_MANTISSA = np.uint64((1 << 52) - 1)
+_HALF_EXPONENT = np.uint64(1022 << 52)  # with a mantissa: a number in [0.5, 1)
+_ATANH_SERIES = tuple(1.0 / k for k in range(3, 17, 2))
+
+
+def _log_reduced(m, e):
+    """``log(m * 2**e)`` for ``m`` in [sqrt(1/2), sqrt(2)): ``e log 2 + 2 atanh(s)`` with
+    ``s = (m - 1) / (m + 1)`` (|s| < 0.172) by its series to ``s**15``; relative error
+    below 1e-13 (tests/test_streams.py)."""
+    c3, c5, c7, c9, c11, c13, c15 = _ATANH_SERIES
+    f = m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    series = 1.0 + z * (c3 + z * (c5 + z * (c7 + z * (c9 + z * (c11 + z * (c13 + z * c15))))))
+    return e * _LN2 + 2.0 * s * series
 
 
 def _normal_slow(key, position, word):
@@ -170,9 +190,35 @@ def normal_at(key, position):
     return _normal_slow(key, position, word)
 
 
-def gumbel_at(key, position):
-    """The standard Gumbel draw ``-log(-log(u))`` at ``position`` (u at least 2**-25)."""
-    return -math.log(-math.log(max(uniform_at(key, position), _GUMBEL_FLOOR)))
+def _log_in_place(x, e):
+    """Natural logarithm of every element of ``x`` (positive, normal numbers), in place;
+    ``e`` is scratch space of the same size."""
+    bits = x.view(np.uint64)
+    for k in range(x.size):  # x = m * 2**e with m in [0.5, 1), read from the bits
+        b = bits[k]
+        e[k] = np.float64(np.int64(b >> np.uint64(52)) - 1022)
+        bits[k] = (b & _MANTISSA) | _HALF_EXPONENT
+    for k in range(x.size):
+        small = x[k] < _SQRT_HALF
+        x[k] = _log_reduced(x[k] * 2.0 if small else x[k], e[k] - 1.0 if small else e[k])
+
+
+def gumbels_where(key, used, where, out):
+    """``out[where[k]]`` = the standard Gumbel draw ``-log(-log(u))`` at stream position
+    ``used + where[k]`` (``u`` the 24-bit uniform there, at least 2**-25)."""
+    x = np.empty(_GUMBEL_BLOCK)
+    e = np.empty(_GUMBEL_BLOCK)
+    for start in range(0, where.size, _GUMBEL_BLOCK):
+        size = min(_GUMBEL_BLOCK, where.size - start)
+        block, scratch = x[:size], e[:size]
+        for k in range(size):
+            block[k] = max(uniform_at(key, used + np.uint64(where[start + k])), _GUMBEL_FLOOR)
+        _log_in_place(block, scratch)
+        for k in range(size):
+            block[k] = -block[k]
+        _log_in_place(block, scratch)
+        for k in range(size):
+            out[where[start + k]] = -block[k]  # (stored in the precision of ``out``)
 
 
 def binomial_at(key, position, trials, p):
@@ -201,8 +247,9 @@ _inline = numba.njit(inline="always")
 (_mix, _word, _retry_key, _signed, _layer, _wedge_uniform, _uniform24, _uniform53) = (
     _inline(f) for f in (_mix, _word, _retry_key, _signed, _layer, _wedge_uniform,
                          _uniform24, _uniform53))
-(position, advance, uniform_at, uniform53_at, normal_at, gumbel_at, binomial_at,
- integer_at) = (_inline(f) for f in (position, advance, uniform_at, uniform53_at, normal_at,
-                                     gumbel_at, binomial_at, integer_at))
-_normal_slow = kernel(_normal_slow)
+(position, advance, uniform_at, uniform53_at, normal_at, binomial_at, integer_at,
+ _log_reduced) = (_inline(f) for f in (position, advance, uniform_at, uniform53_at, normal_at,
+                                       binomial_at, integer_at, _log_reduced))
+_normal_slow, _log_in_place = kernel(_normal_slow), kernel(_log_in_place)
+gumbels_where = kernel(entry=True)(gumbels_where)
 link(globals())

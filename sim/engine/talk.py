@@ -46,8 +46,10 @@ def speak(m, step, p):
     """Customers with a recent experience (``wom_memory`` steps) decide whether to speak
     well or ill of its firm. Returns the speakers, the firm each speaks of and whether
     it speaks well."""
+    present, last_firm, last_purchase = m.present, m.last_firm, m.last_purchase
+    last_rating, trust = m.last_rating, m.trust
     recent = step - p.wom_memory
-    n = m.present.size
+    n = present.size
     speakers = np.empty(n, np.int64)
     speaker_firm = np.empty(n, np.int64)
     speaker_good = np.empty(n, np.bool_)
@@ -55,13 +57,13 @@ def speak(m, step, p):
     key, used = position(m.stream)
     n_candidates = 0  # each candidate takes the stream's next number
     for i in range(n):
-        if not (m.present[i] & (m.last_firm[i] >= 0) & (m.last_purchase[i] >= recent)):
+        if not (present[i] & (last_firm[i] >= 0) & (last_purchase[i] >= recent)):
             continue
         u = uniform_at(key, used + np.uint64(n_candidates))
         n_candidates += 1
-        f = m.last_firm[i]
-        rating = np.int64(m.last_rating[i])
-        behavioural = stage_of(np.float64(m.trust[i, f]), p) >= BEHAVIOURAL_STAGE
+        f = last_firm[i]
+        rating = np.int64(last_rating[i])
+        behavioural = stage_of(np.float64(trust[i, f]), p) >= BEHAVIOURAL_STAGE
         well = speak_well_probability(rating, behavioural, p.wom_rate_satisfied,
                                       p.wom_rate_neutral, p.advocacy_multiplier)
         ill = speak_ill_probability(rating, p.wom_rate_dissatisfied)
@@ -75,17 +77,16 @@ def speak(m, step, p):
 
 
 @kernel(inline=True)
-def hear(m, listener, f, good, heard_keys, n_heard):
+def hear(present, heard, counts, listener, f, good, heard_keys, n_heard):
     """A message about firm ``f`` reaches ``listener``: counted if they are in the market.
     A pair's first message records its flat key ``listener * F + f`` in ``heard_keys``;
     returns the number of keys recorded so far."""
-    if not m.present[listener]:
+    if not present[listener]:
         return n_heard
-    heard = m.heard
     first = (heard[listener, f, 0] == 0) & (heard[listener, f, 1] == 0)
     heard_keys[n_heard] = listener * heard.shape[1] + f  # branch-free: kept if first
     heard[listener, f, np.int64(not good)] += 1
-    m.counts[_POSITIVE if good else _NEGATIVE] += 1
+    counts[_POSITIVE if good else _NEGATIVE] += 1
     return n_heard + first
 
 
@@ -94,7 +95,7 @@ def spread_on_graph(m, speakers, speaker_firm, speaker_good, p):
     """Each speaker tells each graph neighbour with :func:`tell_probability` (one number
     per neighbour, in order); every message is heard as it is told. Returns the keys of
     the pairs that heard something."""
-    indptr, indices = m.indptr, m.indices
+    indptr, indices, present, heard, counts = m.indptr, m.indices, m.present, m.heard, m.counts
     slots = 0
     for s in speakers:
         slots += indptr[s + 1] - indptr[s]
@@ -103,8 +104,8 @@ def spread_on_graph(m, speakers, speaker_firm, speaker_good, p):
     key, used = position(m.stream)
     k = 0
     told = np.empty(16, np.int64)  # one speaker's listeners; grown for larger degrees
-    flat = m.heard.reshape(-1)
-    row = 2 * m.heard.shape[1]
+    flat = heard.reshape(-1)
+    row = 2 * heard.shape[1]
     for s in range(speakers.size):
         # Three stages ahead: a speaker's row pointer, then its neighbour list, then
         # where each neighbour's presence and message totals are kept.
@@ -117,7 +118,7 @@ def spread_on_graph(m, speakers, speaker_firm, speaker_good, p):
         if s + _SPEAKERS_AHEAD < speakers.size:
             ahead = speakers[s + _SPEAKERS_AHEAD]
             for slot in range(indptr[ahead], indptr[ahead + 1]):
-                prefetch(m.present, indices[slot])
+                prefetch(present, indices[slot])
                 prefetch(flat, indices[slot] * row)
         start, stop = indptr[speakers[s]], indptr[speakers[s] + 1]
         if stop - start > told.size:
@@ -130,7 +131,8 @@ def spread_on_graph(m, speakers, speaker_firm, speaker_good, p):
             n_told += uniform53_at(key, used + np.uint64(k)) < chance
             k += 1
         for t in range(n_told):
-            n_heard = hear(m, told[t], speaker_firm[s], speaker_good[s], heard_keys, n_heard)
+            n_heard = hear(present, heard, counts, told[t], speaker_firm[s], speaker_good[s],
+                           heard_keys, n_heard)
     advance(m.stream, k)
     return heard_keys[:n_heard]
 
@@ -142,7 +144,8 @@ def spread_well_mixed(m, speakers, speaker_firm, speaker_good, p):
     with replacement (the number :func:`spread_on_graph` gives on a complete graph; every
     listener still hears each speaker ``reach / (n - 1)`` times on average, which is all
     the linear awareness hazard sees). Returns the keys of the pairs that heard something."""
-    n = m.present.size
+    present, heard, counts = m.present, m.heard, m.counts
+    n = present.size
     if speakers.size == 0 or n <= 1:
         return np.empty(0, np.int64)
     others = n - 1
@@ -162,7 +165,8 @@ def spread_well_mixed(m, speakers, speaker_firm, speaker_good, p):
         for _ in range(told[s]):
             listener = integer_at(key, used + np.uint64(k), 0, others)
             listener += listener >= speakers[s]  # anyone but the speaker
-            n_heard = hear(m, listener, speaker_firm[s], speaker_good[s], heard_keys, n_heard)
+            n_heard = hear(present, heard, counts, listener, speaker_firm[s], speaker_good[s],
+                           heard_keys, n_heard)
             k += 1
     advance(m.stream, total)
     return heard_keys[:n_heard]
@@ -173,8 +177,9 @@ def become_aware(m, p):
     """Advertising and recommendations make people aware of firms, in flat (customer,
     firm) order; each firm pays for advertising to everyone present who is not its
     customer."""
-    n, n_firms = m.aware.shape
-    levers = m.levers
+    present, firm, aware, expectation, heard = m.present, m.firm, m.aware, m.expectation, m.heard
+    need, weights, positions, levers = m.need, m.facet_weights, m.positions, m.levers
+    n, n_firms = aware.shape
     n_present = 0
     customers = np.zeros(n_firms, np.int64)
     # One pass, drawing as it goes: only unaware pairs take a number (a branch: drawing
@@ -182,19 +187,20 @@ def become_aware(m, p):
     key, used = position(m.stream)
     drawn = 0
     for i in range(n):
-        if m.firm[i] >= 0:
-            customers[m.firm[i]] += 1
-        if not m.present[i]:
+        if firm[i] >= 0:
+            customers[firm[i]] += 1
+        if not present[i]:
             continue
         n_present += 1
         for f in range(n_firms):
-            if m.aware[i, f]:
+            if aware[i, f]:
                 continue
             chance = awareness_probability(np.float64(levers[ADVERTISING, f]),
-                                           np.float64(m.heard[i, f, 0]), p.wom_persuasion)
+                                           np.float64(heard[i, f, 0]), p.wom_persuasion)
             if uniform_at(key, used + np.uint64(drawn)) < chance:
-                m.aware[i, f] = True
-                m.expectation[i, f] = first_expectation_of(m, levers, i, f, p)
+                aware[i, f] = True
+                expectation[i, f] = first_expectation_of(need, weights, positions, levers, i,
+                                                         f, p)
             drawn += 1
     advance(m.stream, drawn)
     for f in range(n_firms):
@@ -206,10 +212,10 @@ def become_aware(m, p):
 def shift_expectations(m, heard_keys, p):
     """Hearsay shifts the expectations of those who already know the firm (a behavioural
     truster of the firm discounts negative messages); the message totals are cleared."""
-    n_firms = m.aware.shape[1]
-    heard = m.heard
-    flat_heard, flat_aware = heard.reshape(-1), m.aware.reshape(-1)
-    flat_expectation, flat_trust = m.expectation.reshape(-1), m.trust.reshape(-1)
+    heard, aware, expectation, trust = m.heard, m.aware, m.expectation, m.trust
+    n_firms = aware.shape[1]
+    flat_heard, flat_aware = heard.reshape(-1), aware.reshape(-1)
+    flat_expectation, flat_trust = expectation.reshape(-1), trust.reshape(-1)
     for k in range(heard_keys.size):
         if k + _KEYS_AHEAD < heard_keys.size:
             ahead = heard_keys[k + _KEYS_AHEAD]
@@ -221,10 +227,10 @@ def shift_expectations(m, heard_keys, p):
         good, bad = heard[i, f, 0], heard[i, f, 1]
         heard[i, f, 0] = 0
         heard[i, f, 1] = 0
-        if p.wom_expectation_shift > 0 and m.aware[i, f]:
-            weight = hearsay_weight(stage_of(np.float64(m.trust[i, f]), p) >= BEHAVIOURAL_STAGE,
+        if p.wom_expectation_shift > 0 and aware[i, f]:
+            weight = hearsay_weight(stage_of(np.float64(trust[i, f]), p) >= BEHAVIOURAL_STAGE,
                                     p.hearsay_discount)
-            m.expectation[i, f] = np.float64(m.expectation[i, f]) + hearsay_shift(
+            expectation[i, f] = np.float64(expectation[i, f]) + hearsay_shift(
                 np.float64(good), np.float64(bad) * weight, p.wom_expectation_shift)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -20,9 +19,6 @@ from sim.model.adaptation import choose_strategy, move_toward, review_score
 from sim.model.metrics import FIRM_METRICS
 from sim.rules.pricing import promotion_active
 from sim.scenario import FirmSpec, Levers
-
-if TYPE_CHECKING:
-    from sim.model.market import MarketModel
 
 
 class Firm(mesa.Agent):
@@ -38,7 +34,7 @@ class Firm(mesa.Agent):
     metrics : the same values by name (a live read-only view of ``values``).
     """
 
-    def __init__(self, model: MarketModel, index: int, spec: FirmSpec):
+    def __init__(self, model: mesa.Model, index: int, spec: FirmSpec):
         super().__init__(model)
         self.index = index
         self.spec = spec

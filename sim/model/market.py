@@ -199,6 +199,29 @@ class MarketModel(mesa.Model):
         table = self._arrays.purchases[:rows]
         self._purchases.append(np.column_stack([np.full(rows, self.steps), table]))
 
+    # ------------------------------------------------------------------ live changes
+    @property
+    def scenario(self) -> Scenario:
+        """The market's scenario. Assigning another one for the same market (customers,
+        firms, graph) changes the rules' parameters from the next step — the app's live
+        controls; ``with_overrides`` makes one."""
+        return self._market_scenario
+
+    @scenario.setter
+    def scenario(self, scenario: Any) -> None:
+        if not isinstance(scenario, Scenario):  # Mesa >= 3.4 sets its own experimental one
+            self._mesa_scenario = scenario
+            return
+        arrays = getattr(self, "_arrays", None)
+        if arrays is not None:
+            before = self._market_scenario
+            if (scenario.capacity, scenario.n_firms, scenario.network) != (
+                    before.capacity, before.n_firms, before.network):
+                raise ValueError("a running market keeps its customers, firms and graph: "
+                                 "build a new MarketModel for another size or network")
+            arrays.params[:] = record(scenario)
+        self._market_scenario = scenario
+
     # ------------------------------------------------------------------ levers
     def refresh_levers(self) -> None:
         """Re-read the firms' levers after a change made from outside a step (the app's
