@@ -100,11 +100,12 @@ def test_levers_changed_between_steps_reach_the_compiled_step(small):
 
 
 def _flipped_trust_update(trust, signal, band, gain, loss, tolerance):
-    """The trust rule with the sign of the experience flipped."""
-    return original_update_trust(trust, -signal, band, gain, loss, tolerance)
+    """The trust rule with the sign of the experience flipped (calling the rule as written
+    under its own name, as docs/model.md shows)."""
+    return update_trust(trust, -signal, band, gain, loss, tolerance)
 
 
-original_update_trust = RULES["update_trust"]
+update_trust = original_update_trust = RULES["update_trust"]
 
 
 def _trajectory(scenario, steps: int = 20) -> pd.DataFrame:
@@ -149,7 +150,8 @@ def test_every_rule_is_used_by_the_engine_and_by_the_reference_model():
 
     engine = "".join(calls(p) for p in (ROOT / "sim").rglob("*.py")
                      if {"engine", "model"} & set(p.parts))
-    reference = calls(ROOT / "sim" / "verify" / "reference.py")
+    reference = "".join(calls(ROOT / "sim" / "verify" / name)
+                        for name in ("reference.py", "customer.py"))
     def reached(code: str) -> set[str]:  # called, or handed on (elementwise(rule)), or
         found = {n for n in RULES if re.search(rf"\b{n}\b\s*[()]", code)}
         while True:  # ... called by a rule that is

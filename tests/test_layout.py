@@ -66,7 +66,7 @@ def test_there_are_no_import_circles():
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                circles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+                circles.append([*trail[trail.index(nxt):], nxt] if nxt in trail else [node, nxt])
             elif nxt not in state:
                 visit(nxt, [*trail, nxt])
         state[node] = 2
@@ -80,7 +80,7 @@ def test_there_are_no_import_circles():
 def test_each_package_says_what_lives_there_and_what_it_may_import():
     for init in SIM.glob("*/__init__.py"):
         doc = ast.get_docstring(ast.parse(init.read_text())) or ""
-        assert 2 <= len([s for s in doc.split(".") if s.strip()]) and len(doc) > 80, init
+        assert len([s for s in doc.split(".") if s.strip()]) >= 2 and len(doc) > 80, init
         assert "import" in doc.lower(), f"{init.parent.name}: say what it may import"
 
 

@@ -20,7 +20,7 @@ from sim.model import MarketModel
 KEY = np.uint64(0x2545F4914F6CDD1D)
 ROOT = Path(__file__).resolve().parent.parent
 DRAWS = {"uniform": streams.uniform_at, "uniform53": streams.uniform53_at,
-         "normal": streams.normal_at, "gumbel": streams.gumbel_at}
+         "normal": streams.normal_at}
 
 
 @numba.njit
@@ -32,10 +32,14 @@ def _draw(kind, key, first, n):
             out[k] = streams.uniform_at(key, position)
         elif kind == 1:
             out[k] = streams.uniform53_at(key, position)
-        elif kind == 2:
-            out[k] = streams.normal_at(key, position)
         else:
-            out[k] = streams.gumbel_at(key, position)
+            out[k] = streams.normal_at(key, position)
+    return out
+
+
+def gumbels(n: int, key: np.uint64 = KEY, where: np.ndarray | None = None) -> np.ndarray:
+    out = np.zeros(n)
+    streams.gumbels_where(key, np.uint64(0), np.arange(n) if where is None else where, out)
     return out
 
 
@@ -75,7 +79,10 @@ from sim.engine import streams
 key, n = np.uint64(int(sys.argv[1])), int(sys.argv[2])
 with np.errstate(over="ignore"):  # the stream's arithmetic is modulo 2**64 by design
     rows = [[f(key, np.uint64(k)) for k in range(n)] for f in (
-        streams.uniform_at, streams.uniform53_at, streams.normal_at, streams.gumbel_at)]
+        streams.uniform_at, streams.uniform53_at, streams.normal_at)]
+    gumbel = np.zeros(n)
+    streams.gumbels_where(key, np.uint64(0), np.arange(n), gumbel)
+    rows.append(list(gumbel))
     rows.append([streams.binomial_at(key, np.uint64(k), 40, 0.3) for k in range(n)])
 np.save(sys.argv[3], np.array(rows, dtype=float))
 """
@@ -93,6 +100,7 @@ def test_python_and_compiled_draws_give_the_same_numbers(tmp_path):
     python = np.load(out)
     for row, kind in enumerate(DRAWS):
         assert np.array_equal(draw(kind, n), python[row]), kind
+    assert np.array_equal(gumbels(n), python[3])
     assert np.array_equal(_counts(KEY, n, 40, 0.3, 0, 1)[0], python[4])
 
 
@@ -119,9 +127,24 @@ def test_normals_are_standard_normal_in_the_body_and_the_tails():
         assert abs(seen - expected) < 4 * np.sqrt(expected / n), cut
 
 
+def test_gumbel_draws_made_where_needed_are_the_streams_numbers_there():
+    """The choice makes Gumbel noise only for the firms a shopper knows: those entries are
+    the numbers of the full draw, in blocks or not (gaps of every length)."""
+    needed = np.flatnonzero(np.random.default_rng(5).random(3_000) < 0.6)
+    assert np.array_equal(gumbels(3_000, where=needed)[needed], gumbels(3_000)[needed])
+
+
+def test_the_streams_logarithm_is_accurate_over_the_range_the_gumbel_draws_use():
+    # Inner logarithm: uniforms from 2**-25 up; outer: -log(u) from ~6e-8 to ~17.3.
+    x = np.concatenate([2.0 ** -np.linspace(0, 25, 100_001), np.linspace(5e-8, 20, 100_001)])
+    ours = x.copy()
+    streams._log_in_place.py_func(ours, np.empty_like(x))  # the same arithmetic, as Python
+    assert np.max(np.abs(ours - np.log(x)) / np.abs(np.log(x)).clip(1e-300)) < 1e-13
+
+
 def test_gumbel_draws_are_standard_gumbel():
     n = 2_000_000
-    g = draw("gumbel", n)
+    g = gumbels(n)
     assert np.isfinite(g).all()
     assert abs(g.mean() - np.euler_gamma) < 4 * np.sqrt(np.pi**2 / 6 / n)
     assert g.var() == pytest.approx(np.pi**2 / 6, rel=0.01)

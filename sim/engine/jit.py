@@ -1,18 +1,8 @@
-"""How the engine is compiled: numba on its loops, the rules inlined into them, and a disk
-cache that a change to any rule or loop invalidates.
-
-Every loop of the engine is marked with :func:`kernel`; each engine module ends with
-``link(globals())``, which binds the rules it imported from :mod:`sim.rules` to
-numba-inlined versions and compiles its kernels, cached on disk (compiled once per
-machine, loaded in ~1 s afterwards). numba's own cache keys a function by its file's
-timestamp only, so a loop calling a rule that was edited would load stale machine code:
-here the cache lives in a folder named after a hash of the sources of ``sim/rules`` and
-``sim/engine`` (and the compiled accounts), so any edit compiles afresh.
-
-Rules replaced at run time (:func:`sim.rules.replaced`, or a test assigning a rule
-module's attribute) are seen by :func:`engine_for`, which links a copy of every kernel to
-the rules in force, compiled in memory. With ``NUMBA_DISABLE_JIT=1`` nothing is compiled:
-the same loops and rules run as Python, the debuggable path.
+"""How the engine is compiled: numba on its loops (marked :func:`kernel`), the rules
+inlined into them (:func:`link`), cached on disk in a folder named after a hash of every
+rule and loop — numba's own cache looks at a file's timestamp only and would load stale
+code after a rule is edited. Rules replaced at run time get a freshly linked copy
+(:func:`engine_for`); ``NUMBA_DISABLE_JIT=1`` runs the same loops as Python.
 """
 
 from __future__ import annotations
@@ -37,8 +27,7 @@ import sim.rules as rules
 
 #: Whether loops are compiled (``NUMBA_DISABLE_JIT=1`` runs them as Python).
 COMPILED = not numba.config.DISABLE_JIT
-#: How kernels are compiled: numpy's error model (a division by zero gives inf or nan
-#: without a check before every division).
+#: numpy's error model: a division by zero gives inf or nan, with no check before each.
 OPTIONS = {"error_model": "numpy"}
 _SIM = Path(__file__).resolve().parent.parent
 #: Sources whose compiled code the cache holds: a change to any of them invalidates it.
@@ -59,8 +48,7 @@ def source_hash() -> str:
 
 @functools.cache
 def cache_dir() -> Path:
-    """Where compiled kernels are kept: ``$NUMBA_CACHE_DIR`` (or the user's cache folder)
-    / ``trustmarket-<source hash>``."""
+    """``$NUMBA_CACHE_DIR`` (or the user's cache folder) / ``trustmarket-<source hash>``."""
     base = os.environ.get("NUMBA_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(
         Path.home() / ".cache")
     return Path(base) / f"trustmarket-{source_hash()}"
@@ -68,8 +56,7 @@ def cache_dir() -> Path:
 
 @contextlib.contextmanager
 def _cache_location() -> Iterator[None]:
-    """numba places the caches of functions decorated inside this block in :func:`cache_dir`
-    (its locator reads ``config.CACHE_DIR`` when a function is decorated)."""
+    """Functions decorated inside this block cache in :func:`cache_dir`."""
     before = numba.config.CACHE_DIR
     numba.config.CACHE_DIR = str(cache_dir())
     try:
@@ -90,18 +77,16 @@ def kernel(function: Callable[..., Any] | None = None, *, inline: bool = False,
 
 
 def _options(inline: bool, entry: bool) -> dict[str, Any]:
-    """numba's options for a kernel: inlined helpers are compiled into their callers;
-    the others are cached, and only entry points get a wrapper callable from Python
-    (building one costs a good share of a function's compile time)."""
+    """Only entry points get a wrapper callable from Python (a good share of a
+    function's compile time)."""
     if inline:
         return {"inline": "always", **OPTIONS}
     return {"cache": True, "no_cpython_wrapper": not entry, **OPTIONS}
 
 
 def link(namespace: dict[str, Any]) -> None:
-    """Compile an engine module: bind its imported rules to inlined versions of the rules
-    as written (:data:`sim.rules.RULES`) and compile its kernels, cached on disk. Called
-    once, at the end of the module, with its ``globals()``."""
+    """Compile an engine module (called at its end with ``globals()``): its imported rules
+    become inlined versions of :data:`sim.rules.RULES`, its kernels cached compilations."""
     if not COMPILED:
         return
     for name in list(namespace):
@@ -120,24 +105,32 @@ def _default_book() -> tuple[tuple[str, Callable[..., Any]], ...]:
 @functools.cache
 def inlined(rule: Callable[..., Any],
             book: tuple[tuple[str, Callable[..., Any]], ...]) -> Callable[..., Any]:
-    """``rule`` as a numba function inlined where it is called. The rules it calls are
-    taken from ``book`` (name, function pairs), and any other plain Python function it
-    calls (a replacement's own helper) is compiled the same way."""
+    """``rule`` as a numba function inlined where it is called. Another rule it calls is
+    the one in force in ``book`` (name, function pairs); any other plain Python function
+    it calls (a replacement's helper, or the rule as written that it wraps) is compiled
+    the same way."""
     rules_in_book = dict(book)
     linked = dict(rule.__globals__)
     for name in rule.__code__.co_names:
-        function = rules_in_book.get(name, linked.get(name))
-        if isinstance(function, types.FunctionType) and function is not rule:
-            linked[name] = inlined(function, book)
+        value = linked.get(name)
+        if value in rules.MODULES:
+            raise ValueError(
+                f"{rule.__qualname__} uses the module {value.__name__}: call the rules as "
+                "written through sim.rules.RULES[name] (while a rule is replaced, its "
+                "module's attribute is the replacement)")
+        if name in rules.RULES and value is rules.RULES[name] and rules_in_book[name] is not rule:
+            value = rules_in_book[name]  # a rule calling another follows its replacement
+        if isinstance(value, types.FunctionType) and value is not rule:
+            linked[name] = inlined(value, book)
     copy = types.FunctionType(rule.__code__, linked, rule.__name__, rule.__defaults__,
                               rule.__closure__)
     return numba.njit(inline="always", **OPTIONS)(copy)
 
 
 def engine_for(book: Mapping[str, Callable[..., Any]]) -> dict[str, dict[str, Any]]:
-    """The engine's modules' namespaces for a set of rules: the modules themselves when
-    ``book`` is :data:`sim.rules.RULES`, else copies of every kernel linked to ``book``
-    (compiled in memory on first use, not cached)."""
+    """The engine modules' namespaces for a set of rules: the modules themselves for
+    :data:`sim.rules.RULES`, else copies of every kernel linked to ``book`` (compiled in
+    memory, not cached)."""
     if dict(book) == rules.RULES:
         return {name: vars(sys.modules[name]) for name in _KERNELS}
     return _relinked(tuple(book.items()))
@@ -167,13 +160,11 @@ def _relinked(book: tuple[tuple[str, Callable[..., Any]], ...]) -> dict[str, dic
     return spaces
 
 
-# ------------------------------------------------------------------ first-run notice
 _MARKER = "compiled"
 
 
 def needs_compiling() -> bool:
-    """Whether the next model built in this process compiles the engine (no compiled
-    kernels in :func:`cache_dir` for these sources yet)."""
+    """Whether the next model built compiles the engine (nothing cached for these sources)."""
     return COMPILED and not (cache_dir() / _MARKER).exists()
 
 

@@ -1,10 +1,9 @@
 """A step's per-firm metrics, from the customers' flows and the end-of-step tally.
 
-:func:`book_firms` is plain loops over firms, compiled (numpy's per-call overhead on
-arrays of a few elements would cost more than the arithmetic). It fills the model's firm table (one row per
-firm, one column per :data:`sim.model.metrics.FIRM_METRICS` name) in place, profit and its
-running totals included, by :func:`book_profit`, which :meth:`sim.model.firm.Firm.book` also
-uses for one firm.
+:func:`book_firms` fills a model's firm table (one row per firm, one column per
+:data:`sim.model.metrics.FIRM_METRICS` name) in place, profit and its running totals
+included: plain loops over firms, compiled (numpy's per-call overhead on arrays of a few
+elements would cost more than the arithmetic). Both models book with it.
 """
 
 from __future__ import annotations
@@ -97,6 +96,4 @@ def book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, sw
         _book_profit(row, discount_factor)
 
 
-#: :func:`_book_profit` as Python, for one firm at a time (:meth:`sim.model.firm.Firm.book`).
-book_profit = _book_profit
 link(globals())

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 import mesa
 import numpy as np
 
-from sim.model.accounts import COLUMN, book_profit
+from sim.model.accounts import COLUMN
 from sim.model.adaptation import choose_strategy, move_toward, review_score
 from sim.model.metrics import FIRM_METRICS
 from sim.rules.pricing import promotion_active
@@ -93,14 +93,6 @@ class Firm(mesa.Agent):
         lv = self.levers
         on = promotion_active(step, lv.discount_period, lv.discount_duration)
         return self.discount_depth if on else 0.0
-
-    def book(self, flows: Mapping[str, float], discount_factor: float) -> None:
-        """Record this step's flows (every metric but profit and its running totals) and
-        update profit, cumulative profit and NPV. The market model books all firms at
-        once by the same rules (:mod:`sim.model.accounts`)."""
-        for name, value in flows.items():
-            self.values[COLUMN[name]] = value
-        book_profit(self.values, discount_factor)
 
     def move_levers(self) -> None:
         """Move the levers a step toward the chosen strategy's (``adaptive.lever_speed``).

@@ -25,27 +25,8 @@ from sim.verify.mechanisms import mechanism_checks
 from sim.verify.reference_docking import EQUIVALENCE_SCENARIOS, equivalence, equivalence_scenario
 from sim.verify.suite import cmd_verify, format_table, run_all
 
-__all__ = [
-    "BASS_PAIRS",
-    "COLUMNS",
-    "EQUIVALENCE_SCENARIOS",
-    "Check",
-    "bass_checks",
-    "bass_curve",
-    "bass_market",
-    "bass_recursion",
-    "bucket_check",
-    "bucket_market",
-    "clv_check",
-    "clv_market",
-    "cmd_verify",
-    "corner_cases",
-    "equivalence",
-    "equivalence_scenario",
-    "format_table",
-    "mechanism_checks",
-    "model_recursion",
-    "reach_checks",
-    "run_all",
-    "single_firm_market",
-]
+__all__ = ["BASS_PAIRS", "COLUMNS", "EQUIVALENCE_SCENARIOS", "Check", "bass_checks",
+           "bass_curve", "bass_market", "bass_recursion", "bucket_check", "bucket_market",
+           "clv_check", "clv_market", "cmd_verify", "corner_cases", "equivalence",
+           "equivalence_scenario", "format_table", "mechanism_checks", "model_recursion",
+           "reach_checks", "run_all", "single_firm_market"]

@@ -21,7 +21,6 @@ seed), so the two models agree statistically, not number for number. Firms are t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,17 +28,17 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.engine.ledger import CUSTOMER_FLOWS
+from sim.engine.ledger import CUSTOMER_FLOWS, STOCKS
 from sim.model import MarketModel
+from sim.model.accounts import book_firms
 from sim.model.firm import Firm
-from sim.model.metrics import MARKET_METRICS, metric_reporters
+from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, metric_reporters
 from sim.network import build_graph
 from sim.rules import (
     economics,
     pricing,
     value,
 )
-from sim.rules.trust import STAGE_NAMES
 from sim.scenario import HOLE_LEVER, HOLES, Scenario, load_scenario
 from sim.verify.customer import Customer
 
@@ -75,6 +74,9 @@ class ReferenceModel(mesa.Model):
         graph = build_graph(scenario, seed=int(self.rng.integers(2**31 - 1)))
         self.neighbours = [graph.neighbours(i).tolist() for i in range(graph.n_nodes)]
         self.firms = [Firm(self, i, spec) for i, spec in enumerate(scenario.firms)]
+        self.firm_table = np.zeros((len(self.firms), len(FIRM_METRICS)))
+        for f in self.firms:
+            f.values = self.firm_table[f.index]
         self.customer_at = [Customer(self, row) for row in range(scenario.capacity)]
         self.failure_severity = list(mkt.failure_severity.as_tuple())
         self.step_discount = (1.0 + mkt.annual_discount_rate) ** (-1.0 / mkt.steps_per_year)
@@ -145,58 +147,36 @@ class ReferenceModel(mesa.Model):
                 firm.levers.advertising, audience, self.scenario.market.contact_cost)
 
     def _book(self) -> None:
-        """Count each firm's customers by trust stage and book the accounts."""
-        mkt, flows, n_firms = self.scenario.market, self.flows, len(self.firms)
-        sums = {k: [0.0] * n_firms for k in ("trust", "dependence", "reference")}
-        stocks = {k: [0.0] * n_firms for k in ("active_customers", "aware", "programme_members",
-                                               *(f"stage_{s}" for s in STAGE_NAMES))}
+        """Count each firm's customers (by trust stage) and book the accounts with the
+        market model's own booking (:func:`sim.model.accounts.book_firms`)."""
+        mkt, n_firms = self.scenario.market, len(self.firms)
+        stocks = np.zeros((len(STOCKS), n_firms))
         lapsed = absent = gone = present = 0
         for cu in self.customer_at:
-            if cu.gone:
-                gone += 1
-                continue
+            gone += cu.gone
+            absent += not (cu.present or cu.gone)
             if not cu.present:
-                absent += 1
                 continue
             present += 1
-            for f in range(n_firms):
-                stocks["aware"][f] += cu.aware[f]
+            stocks[8] += cu.aware
             f = cu.firm
             if f < 0:
                 lapsed += cu.last_firm >= 0
                 continue
-            stocks["active_customers"][f] += 1
-            stocks[f"stage_{STAGE_NAMES[cu.stage(f)]}"][f] += 1
-            stocks["programme_members"][f] += cu.member[f]
-            sums["trust"][f] += cu.trust[f]
-            sums["dependence"][f] += cu.deal_dependence
-            sums["reference"][f] += cu.reference_price
-        discount_factor = self.step_discount ** self.steps
-        for f, firm in enumerate(self.firms):
-            count = stocks["active_customers"][f]
-            lv = firm.levers
-            step_flows = {k: v[f] for k, v in (flows | stocks).items()}
-            step_flows.update(
-                mean_trust=_ratio(sums["trust"][f], count),
-                mean_deal_dependence=_ratio(sums["dependence"][f], count),
-                mean_reference_price=_ratio(sums["reference"][f], count),
-                satisfied_churn_share=_ratio(flows["satisfied_churners"][f],
-                                             flows["churned"][f]),
-                mean_satisfaction=_ratio(step_flows.pop("rating_sum"),
-                                         flows["purchases"][f]),
-                service_cost=economics.relationship_spend(
-                    lv.training, lv.service, lv.personalisation, mkt.training_cost,
-                    mkt.service_cost, mkt.personalisation_cost) * count,
-                price=self.promo_price[f], discount_depth=self.depth[f],
-                strategy_switches=float(firm.strategy_switches))
-            firm.book(step_flows, discount_factor)
-        active = sum(stocks["active_customers"])
-        new = sum(stocks["stage_none"])
+            for row, amount in ((0, 1.0), (1 + cu.stage(f), 1.0), (5, cu.trust[f]),
+                                (6, cu.deal_dependence), (7, cu.reference_price),
+                                (9, cu.member[f])):
+                stocks[row, f] += amount
+        spend = [economics.relationship_spend(f.levers.training, f.levers.service,
+                                              f.levers.personalisation, mkt.training_cost,
+                                              mkt.service_cost, mkt.personalisation_cost)
+                 for f in self.firms]
+        book_firms(self.firm_table, np.array([self.flows[k] for k in CUSTOMER_FLOWS]), stocks,
+                   np.array(spend), np.array(self.promo_price), np.array(self.depth),
+                   np.array([f.strategy_switches for f in self.firms], float),
+                   self.step_discount ** self.steps)
+        active, new = int(stocks[0].sum()), int(stocks[1].sum())
         self.market_metrics.update(
             lifecycle_absent=absent, lifecycle_gone=gone, lifecycle_new=new,
             lifecycle_regular=active - new, lifecycle_lapsed=lapsed,
             lifecycle_potential=present - active - lapsed)
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator else math.nan

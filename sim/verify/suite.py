@@ -52,8 +52,12 @@ def bass_figure(curves: Mapping[tuple[float, float], Mapping[str, np.ndarray]]):
     """Simulated vs Bass adoption curves, one panel per (p, q)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 4), squeeze=False)
-    for ax, ((p, q), c) in zip(axes[0], curves.items(), strict=True):
+    columns = min(3, len(curves))
+    rows = -(-len(curves) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
+    for ax in axes.flat[len(curves):]:
+        ax.set_visible(False)
+    for ax, ((p, q), c) in zip(axes.flat, curves.items(), strict=False):
         ax.plot(c["t"], c["continuous"], color="black", lw=1, label="Bass, continuous")
         ax.plot(c["t"], c["weekly"], color="tab:blue", lw=2, alpha=0.7,
                 label="simulated, weekly steps")
