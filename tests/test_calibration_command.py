@@ -108,3 +108,21 @@ def test_unknown_statistic_families_are_refused(tmp_path, capsys):
                      str(tmp_path / "out")], capsys)
     assert code == 2
     assert "unknown family 'frequency'" in err and "weekly repeats, repeat counts" in err
+
+
+def test_an_unusable_out_folder_is_refused_before_the_log_is_read(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS + "x,not a date,5\n")  # would be a log error
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "manifest.json").write_text('{"command": "run", "files": {}}', encoding="utf-8")
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--out", str(taken)], capsys)
+    assert code == 2 and "holds the output of `trustmarket run`" in err
+    assert "transaction log" not in err and sorted(p.name for p in taken.iterdir()) == [
+        "manifest.json"]
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--out", str(a_file)], capsys)
+    assert code == 2 and "is an existing file, not a folder" in err
+    assert a_file.read_text(encoding="utf-8") == "mine"

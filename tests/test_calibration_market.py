@@ -172,6 +172,9 @@ def test_a_log_simulated_by_the_market_is_calibrated_back(tmp_path):
     assert calibrated["customers"]["purchase_probability"] == pytest.approx(
         got["customers.purchase_probability"])
     assert main(["validate", str(out / "calibrated.toml")]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == "calibrate" and manifest["exit_code"] == 0
+    assert {"calibrated.toml", "estimates.csv", "summary.json"} <= set(manifest["files"])
     tracking = pd.read_csv(out / "tracking.csv")
     assert len(tracking) == CALIBRATION_STEPS + HOLDOUT_STEPS
     assert tracking["actual"].sum() == pytest.approx(
