@@ -216,3 +216,20 @@ def test_calibration_progress_is_reported_per_round():
                 ).run(lambda done, total, label: seen.append((done, total, label)))
     assert seen[0] == (0, 32, "round 1") and seen[-1] == (32, 32, "round 1")
     assert pd.Series([d for d, _, _ in seen]).is_monotonic_increasing
+
+
+def test_the_forecast_reports_progress_per_simulation():
+    from sim.calibration.forecast import forecast
+    from sim.calibration.timeline import make_timeline
+
+    _, cohort, stats, _ = _log_and_set(seed=15, customers=300, steps=20)
+    timeline = make_timeline(pd.Timestamp("2020-01-06"), pd.Timestamp("2020-05-24"),
+                             pd.Timestamp("2020-07-05"), 52)
+    assert (timeline.calibration_steps, timeline.holdout_steps) == (20, 6)
+    seen: list[tuple[int, int, str]] = []
+    values = {**TRUTH, "customers.spend_median": 20.0, "customers.spend_sigma": 0.5}
+    result = forecast(ProcessSimulator(), values, [values] * 5, cohort, timeline, stats,
+                      replications=3, band_draws=2, scale=1, seed=2,
+                      progress=lambda done, total, label: seen.append((done, total, label)))
+    assert seen == [(k, 8, "forecast") for k in range(1, 9)]  # 3 + 3 + 2 simulations
+    assert result.weekly.size == 26

@@ -13,7 +13,7 @@ a fitted model), and the plug-in forecast.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,9 +118,11 @@ class Forecast:
 def forecast(simulator: Simulator, estimate: Mapping[str, float],
              draws: Sequence[Mapping[str, float]], cohort: Cohort, timeline: Timeline,
              statistic_set: StatisticSet, replications: int, band_draws: int, scale: int,
-             seed: int, workers: int = 1, confidence: float = 0.95) -> Forecast:
+             seed: int, workers: int = 1, confidence: float = 0.95,
+             progress: Callable[[int, int, str], None] | None = None) -> Forecast:
     """Simulate the calibrated market (module doc): ``draws`` are posterior draws, the
-    first ``replications`` for the expectation, the next ``band_draws`` for the band."""
+    first ``replications`` for the expectation, the next ``band_draws`` for the band;
+    ``progress(done, total, "forecast")`` after each simulation."""
     if len(draws) < replications + band_draws:
         raise ValueError(f"need {replications + band_draws} posterior draws, got {len(draws)}")
     arrivals = cohort.arrivals(timeline.calibration_steps)
@@ -130,7 +132,11 @@ def forecast(simulator: Simulator, estimate: Mapping[str, float],
     jobs = [job("estimate", r, estimate, scale) for r in range(replications)]
     jobs += [job("posterior", r, draws[r], scale) for r in range(replications)]
     jobs += [job("band", d, draws[replications + d], 1) for d in range(band_draws)]
-    done = dict(run_jobs(simulate_summary, jobs, workers))
+    done = {}
+    for key, summary in run_jobs(simulate_summary, jobs, workers):
+        done[key] = summary
+        if progress:
+            progress(len(done), len(jobs), "forecast")
     at = [done[("estimate", r)] for r in range(replications)]
     posterior = [done[("posterior", r)] for r in range(replications)]
     spread = [done[("band", d)] for d in range(band_draws)]
