@@ -37,13 +37,11 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 PARAMETERS_TAG = "parameters"
 SMALL_LINE = re.compile(r"^SMALL = False\b", re.MULTILINE)
 METADATA_KEY = "trustmarket"
-#: Run first in every execution; removed before saving. Third-party warnings raised while
-#: *importing* Mesa's SolaraViz (its components trip Solara's hook checker) and ipykernel's
-#: own deprecation notices are not the notebook's doing; everything else is an error.
+#: Run first in every execution; removed before saving. ipykernel's own deprecation notices
+#: (raised while the kernel shuts down) are not the notebook's doing; everything else is.
 WARNINGS_AS_ERRORS = """\
 import warnings
 warnings.simplefilter("error")
-warnings.filterwarnings("ignore", message="Failed to validate hooks", module="solara")
 warnings.filterwarnings("ignore", module="ipykernel")
 """
 #: Absolute paths that must not appear in committed outputs (they differ per machine).

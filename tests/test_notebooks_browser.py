@@ -1,0 +1,73 @@
+"""The classroom notebook in a real JupyterLab, in headless Chromium, with no internet:
+the committed outputs render, the embedded app renders, and its Step button steps it.
+
+Runtime ~40-60 s here (JupyterLab's start, the kernel's first model). The test works on
+a copy of notebooks/ so that JupyterLab's autosave never touches the committed files; its
+last screenshot (tests/artifacts/jupyterlab_app.png) is the picture the notebook shows as
+notebooks/img/classroom_app_in_jupyterlab.png.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.browser_support import ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path
+from tests.jupyterlab_support import running_jupyterlab
+
+NOTEBOOK = "classroom_leaky_bucket.ipynb"
+#: Requests that must not fail: the page, its front-end code and the notebook's pictures.
+LOCAL = "http://127.0.0.1"
+
+
+@pytest.mark.notebooks
+def test_classroom_notebook_renders_and_its_app_steps(tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks",
+                    ignore=shutil.ignore_patterns("results", ".ipynb_checkpoints"))
+    executable = chromium_path()
+    with running_jupyterlab(tmp_path / "notebooks") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        failed: list[str] = []
+        errors: list[str] = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{url}/lab/tree/{NOTEBOOK}")
+        page.locator(".jp-RenderedMarkdown h1").first.wait_for(timeout=120_000)
+        # the committed outputs: the first table and the first figure render without a run
+        page.locator(".jp-RenderedHTMLCommon table").first.wait_for(timeout=60_000)
+        page.locator(".jp-RenderedImage img").first.wait_for(timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=120_000)
+
+        app_cell = page.locator(".jp-CodeCell", has_text="SolaraViz(ClassroomModel").first
+        app_cell.scroll_into_view_if_needed()
+        app_cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        output = app_cell.locator(".jp-OutputArea")
+        output.get_by_text("Levers (live: in force from the next step)").wait_for(
+            timeout=180_000)
+        assert "Warning" not in output.inner_text(), output.inner_text()[:500]
+        output.locator("button.v-app-bar__nav-icon").first.click()  # opens the controls
+        step = page.locator("button:has-text('Step')").first
+        step.wait_for(timeout=30_000)
+        for n in range(1, 4):
+            step.click()
+            page.get_by_text(f"Step: {n}", exact=True).wait_for(timeout=60_000)
+        stepped = int(re.search(r"Step: (\d+)", page.inner_text("body")).group(1))
+        output.locator(".tm-bucket img").first.wait_for(timeout=30_000)
+        page.keyboard.press("Escape")  # close the controls for the picture
+        page.mouse.click(1300, 60)
+        page.wait_for_timeout(1500)
+        ARTIFACTS.mkdir(exist_ok=True)
+        output.locator(".v-toolbar").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab_app.png"))
+        browser.close()
+    assert stepped == 3
+    assert not errors, errors
+    assert not [u for u in failed if u.startswith(LOCAL)], failed
