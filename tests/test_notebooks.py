@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import re
 from pathlib import Path
 
 import nbformat
@@ -46,8 +47,10 @@ def _outputs(nb: nbformat.NotebookNode):
 
 
 def _figures_missing(nb: nbformat.NotebookNode) -> list[str]:
-    """Code cells that show a figure (``show(...)``) but have no picture in their outputs."""
-    return [c.source[:60] for c in nb.cells if c.cell_type == "code" and "show(" in c.source
+    """Code cells that show a figure (a line calling ``show(...)``) but have no picture in
+    their outputs."""
+    return [c.source[:60] for c in nb.cells if c.cell_type == "code"
+            and re.search(r"^show\(", c.source, re.MULTILINE)
             and not any("image/png" in o.get("data", {}) for o in c.outputs)]
 
 
