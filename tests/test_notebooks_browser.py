@@ -1,4 +1,5 @@
-"""The classroom notebook in a real JupyterLab, in headless Chromium, with no internet:
+"""The classroom notebook in a real JupyterLab, in headless Chromium, offline (every request
+off this machine is refused and counted):
 the committed outputs render, the embedded app renders, and its Step button steps it.
 
 Runtime ~40-60 s here (JupyterLab's start, the kernel's first model). The test works on
@@ -35,13 +36,29 @@ def test_classroom_notebook_renders_and_its_app_steps(tmp_path: Path):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         failed: list[str] = []
         errors: list[str] = []
-        page.on("requestfailed", lambda r: failed.append(r.url))
+        outside: list[str] = []
+
+        def local_only(route):  # offline: anything not served by this JupyterLab is refused
+            if route.request.url.startswith(LOCAL):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", local_only)
+        # JupyterLab rewrites a markdown picture's relative src, cancelling the first request
+        page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "")
+                else failed.append(f"{r.url}: {r.failure}"))
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(f"{url}/lab/tree/{NOTEBOOK}")
         page.locator(".jp-RenderedMarkdown h1").first.wait_for(timeout=120_000)
         # the committed outputs: the first table and the first figure render without a run
         page.locator(".jp-RenderedHTMLCommon table").first.wait_for(timeout=60_000)
         page.locator(".jp-RenderedImage img").first.wait_for(timeout=60_000)
+        picture = page.locator("img[alt='the classroom app inside JupyterLab']").first
+        picture.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                               arg=picture.element_handle(), timeout=60_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=120_000)
 
@@ -71,3 +88,4 @@ def test_classroom_notebook_renders_and_its_app_steps(tmp_path: Path):
     assert stepped == 3
     assert not errors, errors
     assert not [u for u in failed if u.startswith(LOCAL)], failed
+    assert not outside, f"the page asked for resources off this machine: {outside[:5]}"
