@@ -136,8 +136,9 @@ def execute(path: Path, small: bool, workdir: Path | None = None,
 
     nb = nbformat.read(path, as_version=4)
     cell = parameters_cell(nb)
+    committed = cell.source
     if small:
-        cell.source = SMALL_LINE.sub("SMALL = True", cell.source)
+        cell.source = SMALL_LINE.sub("SMALL = True", committed)
     guard = nbformat.v4.new_code_cell(WARNINGS_AS_ERRORS)
     nb.cells.insert(0, guard)
     with contextlib.ExitStack() as stack:
@@ -149,8 +150,7 @@ def execute(path: Path, small: bool, workdir: Path | None = None,
                                 resources={"metadata": {"path": str(workdir)}})
         client.execute()
     nb.cells.remove(guard)
-    if small:
-        cell.source = cell.source.replace("SMALL = True", "SMALL = False", 1)
+    cell.source = committed
     return nb
 
 
