@@ -1,6 +1,6 @@
 """The classroom notebook in a real JupyterLab, in headless Chromium, offline (every request
-off this machine is refused and counted):
-the committed outputs render, the embedded app renders, and its Step button steps it.
+off this machine is refused and counted): the committed outputs render, the embedded app
+(``notebook_app()``, the classroom's own Solara page) renders, and its Step button steps it.
 
 Runtime ~40-60 s here (JupyterLab's start, the kernel's first model). The test works on
 a copy of notebooks/ so that JupyterLab's autosave never touches the committed files; its
@@ -10,7 +10,6 @@ notebooks/img/classroom_app_in_jupyterlab.png.
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -62,27 +61,23 @@ def test_classroom_notebook_renders_and_its_app_steps(tmp_path: Path):
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=120_000)
 
-        app_cell = page.locator(".jp-CodeCell", has_text="SolaraViz(ClassroomModel").first
+        app_cell = page.locator(".jp-CodeCell", has_text="notebook_app(").first
         app_cell.scroll_into_view_if_needed()
         app_cell.locator(".jp-InputArea-editor").click()
         page.keyboard.press("Shift+Enter")
         output = app_cell.locator(".jp-OutputArea")
-        output.get_by_text("Levers (live: in force from the next step)").wait_for(
-            timeout=180_000)
+        output.locator(".tm-bucket-grid[data-step='0']").wait_for(timeout=180_000)
+        output.get_by_text("Levers are live").first.wait_for(timeout=60_000)
         assert "Warning" not in output.inner_text(), output.inner_text()[:500]
-        output.locator("button.v-app-bar__nav-icon").first.click()  # opens the controls
-        step = page.locator("button:has-text('Step')").first
-        step.wait_for(timeout=30_000)
         for n in range(1, 4):
-            step.click()
-            page.get_by_text(f"Step: {n}", exact=True).wait_for(timeout=60_000)
-        stepped = int(re.search(r"Step: (\d+)", page.inner_text("body")).group(1))
-        output.locator(".tm-bucket img").first.wait_for(timeout=30_000)
-        page.keyboard.press("Escape")  # close the controls for the picture
-        page.mouse.click(1300, 60)
-        page.wait_for_timeout(1500)
+            output.locator(".tm-step").click()
+            output.locator(f".tm-bucket-grid[data-step='{n}']").wait_for(timeout=60_000)
+            output.get_by_text(f"Step: {n} ", exact=False).first.wait_for(timeout=60_000)
+        stepped = int(output.locator(".tm-bucket-grid").get_attribute("data-step"))
+        output.locator(".tm-bucket svg, .tm-bucket img").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
         ARTIFACTS.mkdir(exist_ok=True)
-        output.locator(".v-toolbar").first.scroll_into_view_if_needed()
+        output.locator(".tm-bar").first.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "jupyterlab_app.png"))
         browser.close()
     assert stepped == 3
