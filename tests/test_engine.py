@@ -190,3 +190,63 @@ def test_the_first_run_says_it_is_compiling_and_later_runs_do_not(tmp_path):
     assert first.stderr.count("compiling the simulation engine") == 1
     assert "compiling" not in second.stderr
     assert np.isfinite(pd.read_csv(tmp_path / "out" / "summary.csv")["npv_mean"]).all()
+
+
+_GAIN = 2.0
+_AS_WRITTEN = RULES["update_trust"]
+
+
+def _scaled_trust_update(trust, signal, band, gain, loss, tolerance):
+    return min(1.0, _AS_WRITTEN(trust, signal, band, gain, loss, tolerance) * _GAIN)
+
+
+def test_a_replacement_is_cached_under_a_hash_of_its_code_and_the_values_it_reads():
+    """A relinked engine is cached on disk in a folder named after the replacement: the
+    same code and constants give the same folder, a changed constant (numba compiles
+    globals in as constants) another, and a value without stable text no cache at all."""
+    global _GAIN
+    book = {**RULES, "update_trust": _scaled_trust_update}
+    first = jit.replacement_hash(book)
+    assert first is not None and first == jit.replacement_hash(dict(book))
+    assert jit.replacement_hash(RULES) != first
+    try:
+        _GAIN = 3.0
+        assert jit.replacement_hash(book) != first
+        _GAIN = object()
+        assert jit.replacement_hash(book) is None
+    finally:
+        _GAIN = 2.0
+
+
+RELINKED_RUN = """
+import resource, sys
+from sim.model import MarketModel
+from sim.rules import RULES, replaced
+from sim.scenario import HEADLINE
+rule = RULES["update_trust"]
+def halved(trust, signal, band, gain, loss, tolerance):
+    return rule(trust, signal, band, gain * 0.5, loss, tolerance)
+with replaced(update_trust=halved):
+    m = MarketModel(HEADLINE, seed=1, **{"customers.n_initial": 200, "run.steps": 3})
+    for _ in range(3):
+        m.step()
+r = resource.getrusage(resource.RUSAGE_SELF)
+print(r.ru_utime + r.ru_stime, float(m.firm_timeseries()["cumulative_profit"].sum()))
+"""
+
+
+@pytest.mark.slow
+def test_a_replaced_rule_compiles_once_and_later_processes_load_it(tmp_path):
+    """The notebooks' path: a second process with the same replacement loads the relinked
+    engine from the cache (a fraction of the compile's processor time), same results."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", RELINKED_RUN], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=1800)
+        assert out.returncode == 0, out.stderr[-2000:]
+        runs.append([float(x) for x in out.stdout.split()])
+    (compile_cpu, first), (load_cpu, second) = runs
+    assert first == second
+    assert load_cpu < compile_cpu / 3
+    assert any("-replaced-" in p.name for p in tmp_path.iterdir())

@@ -129,15 +129,77 @@ def inlined(rule: Callable[..., Any],
 
 def engine_for(book: Mapping[str, Callable[..., Any]]) -> dict[str, dict[str, Any]]:
     """The engine modules' namespaces for a set of rules: the modules themselves for
-    :data:`sim.rules.RULES`, else copies of every kernel linked to ``book`` (compiled in
-    memory, not cached)."""
+    :data:`sim.rules.RULES`, else copies of every kernel linked to ``book``, cached on
+    disk under a hash of the replacements (:func:`replacement_hash`) when they can be
+    hashed, else compiled in memory."""
     if dict(book) == rules.RULES:
         return {name: vars(sys.modules[name]) for name in _KERNELS}
     return _relinked(tuple(book.items()))
 
 
+def replacement_hash(book: Mapping[str, Callable[..., Any]]) -> str | None:
+    """Hash of the rules in ``book`` that differ from :data:`sim.rules.RULES`: their code,
+    defaults, closure values and the globals they read (numba compiles those in as
+    constants), recursively through the Python functions they call; None when a value
+    has no stable text (then the relinked engine is not cached)."""
+    h = hashlib.sha256(source_hash().encode())
+    seen: set[int] = set()
+
+    def code(c: types.CodeType) -> None:
+        h.update(c.co_code)
+        h.update(repr((c.co_names, c.co_varnames, c.co_argcount)).encode())
+        for const in c.co_consts:
+            code(const) if isinstance(const, types.CodeType) else value(const)
+
+    def value(v: Any) -> None:
+        if isinstance(v, types.FunctionType):
+            if id(v) not in seen:
+                seen.add(id(v))
+                function(v)
+        elif isinstance(v, (bool, int, float, complex, str, bytes, type(None))) or (
+                isinstance(v, tuple) and all(isinstance(x, (bool, int, float, str)) for x in v)):
+            h.update(repr(v).encode())
+        elif isinstance(v, types.ModuleType) or getattr(v, "__module__", "").startswith(
+                ("numba", "numpy", "math")):
+            h.update(getattr(v, "__name__", repr(type(v))).encode())
+        else:
+            raise TypeError(v)
+
+    def function(f: types.FunctionType) -> None:
+        code(f.__code__)
+        for v in (*(f.__defaults__ or ()), *(c.cell_contents for c in f.__closure__ or ())):
+            value(v)
+        for name in f.__code__.co_names:
+            if name in f.__globals__:
+                h.update(name.encode())
+                value(f.__globals__[name])
+
+    try:
+        for name, rule in sorted(book.items()):
+            if rules.RULES.get(name) is not rule:
+                h.update(name.encode())
+                function(rule)
+    except (TypeError, AttributeError, ValueError):
+        return None
+    return h.hexdigest()[:16]
+
+
 @functools.cache
 def _relinked(book: tuple[tuple[str, Callable[..., Any]], ...]) -> dict[str, dict[str, Any]]:
+    key = replacement_hash(dict(book))
+    if key is None:
+        return _relink(book, cache=None)
+    folder = cache_dir().with_name(f"{cache_dir().name}-replaced-{key}")
+    before = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = str(folder)
+    try:
+        return _relink(book, cache=folder)
+    finally:
+        numba.config.CACHE_DIR = before
+
+
+def _relink(book: tuple[tuple[str, Callable[..., Any]], ...],
+            cache: Path | None) -> dict[str, dict[str, Any]]:
     rule_names = dict(book)
     spaces = {name: dict(vars(sys.modules[name])) for name in _KERNELS}
     originals = {}  # the default kernel (or its Python function) -> its relinked copy
@@ -147,8 +209,8 @@ def _relinked(book: tuple[tuple[str, Callable[..., Any]], ...]) -> dict[str, dic
             function = getattr(default, "py_func", default)
             copy = types.FunctionType(function.__code__, space, function.__name__,
                                       function.__defaults__, function.__closure__)
-            in_memory = {k: v for k, v in options.items() if k != "cache"}
-            space[name] = numba.njit(**in_memory)(copy) if COMPILED else copy
+            chosen = options if cache else {k: v for k, v in options.items() if k != "cache"}
+            space[name] = numba.njit(**chosen)(copy) if COMPILED else copy
             originals[id(default)] = space[name]
     for space in spaces.values():
         for name, value in list(space.items()):
