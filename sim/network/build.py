@@ -5,14 +5,12 @@ random generator, never networkx's global one), the array builders of
 
 from __future__ import annotations
 
-import itertools
-import random
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
-from sim.network import arrays
+from sim.network import arrays, like_networkx
 from sim.network.graph import Graph, from_edges, from_networkx
 from sim.scenario import NetworkSpec, Problem, Scenario, ScenarioError, graph_path
 
@@ -50,8 +48,9 @@ def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:
     if uses_array_builder(spec, n_nodes):
         p = spec.rewire_probability if spec.kind == "watts_strogatz" else None
         return arrays.BUILDERS[spec.kind](n_nodes, k, p, np.random.default_rng(seed))
-    if spec.kind == "watts_strogatz" and k < n_nodes:
-        return watts_strogatz_networkx(n_nodes, k, spec.rewire_probability, seed)
+    exact = like_networkx.generate(spec.kind, n_nodes, k, spec.rewire_probability, seed)
+    if exact is not None:  # the graph networkx would draw, drawn faster
+        return exact
     if spec.kind == "watts_strogatz":
         g = nx.watts_strogatz_graph(n_nodes, k, spec.rewire_probability, seed=seed)
     elif spec.kind == "barabasi_albert":
@@ -63,53 +62,6 @@ def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:
     else:
         raise ValueError(f"unknown generator {spec.kind!r}")
     return from_edges(n_nodes, np.array(g.edges(), dtype=np.int64).reshape(-1, 2))
-
-
-def watts_strogatz_networkx(n: int, k: int, p: float, seed: int) -> Graph:
-    """``nx.watts_strogatz_graph(n, k, p, seed=seed)`` as CSR arrays, edge for edge.
-
-    The same algorithm making the same calls on the same ``random.Random(seed)`` (ring of
-    ``k // 2`` neighbours each side; each ring edge ``(u, u + j)``, ``j`` outer and ``u``
-    inner, rewired with probability ``p`` to a uniformly chosen node that is neither
-    ``u`` nor already its neighbour), on sets of neighbours instead of a networkx graph
-    and with no networkx edge view to convert: about a tenth of the time at 1,000 nodes,
-    where the graph was a third of a sweep run's set-up. ``k < n`` (networkx returns a
-    complete graph for ``k == n``).
-    """
-    rng = random.Random(seed)
-    nodes = list(range(n))
-    adjacent = [set() for _ in nodes]
-    half = k // 2
-    for j in range(1, half + 1):
-        for u in nodes:
-            v = (u + j) % n
-            adjacent[u].add(v)
-            adjacent[v].add(u)
-    draw, choice = rng.random, rng.choice
-    for j in range(1, half + 1):
-        for u in nodes:
-            if draw() < p:
-                mine = adjacent[u]
-                w = choice(nodes)
-                while w == u or w in mine:
-                    w = choice(nodes)
-                    if len(mine) >= n - 1:
-                        break  # u is everyone's neighbour: skip this rewiring
-                else:
-                    v = (u + j) % n
-                    mine.remove(v)
-                    adjacent[v].remove(u)
-                    mine.add(w)
-                    adjacent[w].add(u)
-    degree = np.fromiter(map(len, adjacent), dtype=np.int64, count=n)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(degree, out=indptr[1:])
-    neighbours = np.fromiter(itertools.chain.from_iterable(adjacent), dtype=np.int64,
-                             count=int(indptr[-1]))
-    # each node's neighbours in increasing order, as :func:`from_edges` gives them
-    order = np.lexsort((neighbours, np.repeat(np.arange(n), degree)))
-    index_type = np.int32 if n < 2**31 else np.int64
-    return Graph(indptr=indptr, indices=neighbours[order].astype(index_type))
 
 
 def uses_array_builder(spec: NetworkSpec, n_nodes: int) -> bool:
