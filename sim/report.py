@@ -19,6 +19,8 @@ import pandas as pd
 from matplotlib.patches import FancyArrow, Polygon, Rectangle
 from scipy import stats
 
+from sim.experiment.compare import crossover_lines
+from sim.experiment.statistics import format_interval
 from sim.rules.trust import STAGE_NAMES
 from sim.scenario import CHURN_CAUSES, HOLES
 
@@ -161,25 +163,27 @@ def format_summary(summary: pd.DataFrame, crossovers: pd.DataFrame) -> str:
               "(none/cog/emo/beh)")
     lines += [header, "-" * len(header)]
     for r in summary.itertuples():
-        ci = f"{r.cumulative_profit_mean:,.0f} [{r.cumulative_profit_ci_low:,.0f}, " \
-             f"{r.cumulative_profit_ci_high:,.0f}]"
+        ci = (f"{r.cumulative_profit_mean:,.0f} "
+              f"{format_interval(r.cumulative_profit_ci_low, r.cumulative_profit_ci_high)}")
         ladder = "/".join(f"{getattr(r, f'stage_{s}'):.0f}" for s in STAGE_NAMES)
         lines.append(f"{r.firm:<16}{r.strategy:<10}{ci:>34}{r.npv_mean:>12,.0f}"
                      f"{r.churn_rate:>11.2%}{r.acquisition_cost:>12,.0f}"
                      f"{r.discount_cost:>11,.0f}  {ladder}")
-    for r in crossovers.itertuples():
-        lines.append(f"{r.challenger} overtakes {r.leader} in cumulative profit in "
-                     f"{r.crossed}/{r.replications} replications, at step "
-                     f"{r.crossover_step_mean:.0f} [95% CI {r.crossover_step_ci_low:.0f}, "
-                     f"{r.crossover_step_ci_high:.0f}]")
+    lines += crossover_lines(crossovers, " in cumulative profit")
     if crossovers.empty:
         lines.append("No firm overtakes another in cumulative profit.")
     return "\n".join(lines)
 
 
-def write_results(results, out_dir: Path, command: Sequence[str] = ()) -> list[Path]:
+def write_results(results, out_dir: Path, command: Sequence[str] = (),
+                  requested: int | None = None) -> list[Path]:
     """Write summary.csv, timeseries.csv, market.csv, seeds.csv, crossovers.csv, the
-    figures and a provenance file into ``out_dir``; return the paths written."""
+    figures and a provenance file into ``out_dir`` (:data:`sim.outputs.RUN_FILES`); return
+    the paths written.
+
+    ``requested``: the replications asked for, when fewer finished (an interrupted run);
+    the provenance file records both.
+    """
     from sim import __version__
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -215,6 +219,8 @@ def write_results(results, out_dir: Path, command: Sequence[str] = ()) -> list[P
         "scenario": scenario.to_dict(),
         "root_seed": scenario.run.seed,
         "replications": len(results.replications),
+        "replications_requested": (len(results.replications) if requested is None
+                                   else requested),
         "command": list(command),
     }
     (out_dir / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str))

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.replications import Results, mean_ci, pairwise_crossovers, run
+from sim.experiment.statistics import format_interval
 from sim.scenario import Scenario, load_scenario
 
 
@@ -91,17 +92,37 @@ def format_comparison(table: pd.DataFrame, cross: pd.DataFrame) -> str:
     lines = [f"long-run profit after step {int(table['step'].iloc[0])}", header,
              "-" * len(header)]
     for r in table.itertuples():
-        cum = (f"{r.cumulative_profit_mean:,.0f} [{r.cumulative_profit_ci_low:,.0f}, "
-               f"{r.cumulative_profit_ci_high:,.0f}]")
-        npv = f"{r.npv_mean:,.0f} [{r.npv_ci_low:,.0f}, {r.npv_ci_high:,.0f}]"
+        cum = (f"{r.cumulative_profit_mean:,.0f} "
+               f"{format_interval(r.cumulative_profit_ci_low, r.cumulative_profit_ci_high)}")
+        npv = f"{r.npv_mean:,.0f} {format_interval(r.npv_ci_low, r.npv_ci_high)}"
         lines.append(f"{r.series:<{width}}{cum:>36}{npv:>36}")
-    for r in cross.itertuples():
-        lines.append(f"{r.challenger} overtakes {r.leader} in {r.crossed}/{r.replications} "
-                     f"replications, at step {r.crossover_step_mean:.0f} [95% CI "
-                     f"{r.crossover_step_ci_low:.0f}, {r.crossover_step_ci_high:.0f}]")
+    lines += crossover_lines(cross)
     if cross.empty:
         lines.append("The cumulative-profit curves do not cross.")
     return "\n".join(lines)
+
+
+def crossover_lines(cross: pd.DataFrame, what: str = "") -> list[str]:
+    """One line per pair of curves that cross: the direction in which most replications
+    crossed, with the other direction's count when it happened too (``what``, e.g. " in
+    cumulative profit", follows the verb)."""
+    lines = []
+    rows = cross.to_dict("records")
+    done: set[frozenset[str]] = set()
+    for r in sorted(rows, key=lambda r: -r["crossed"]):
+        pair = frozenset((r["leader"], r["challenger"]))
+        if pair in done:
+            continue
+        done.add(pair)
+        other = [o for o in rows if o["leader"] == r["challenger"]
+                 and o["challenger"] == r["leader"]]
+        back = (f"; {r['leader']} overtakes {r['challenger']} in {other[0]['crossed']}/"
+                f"{other[0]['replications']}" if other else "")
+        ci = format_interval(r["crossover_step_ci_low"], r["crossover_step_ci_high"], ".0f")
+        lines.append(f"{r['challenger']} overtakes {r['leader']}{what} in {r['crossed']}/"
+                     f"{r['replications']} replications, at step "
+                     f"{r['crossover_step_mean']:.0f} {ci.replace('[', '[95% CI ', 1)}{back}")
+    return lines
 
 
 def profit_figure(series: pd.DataFrame):

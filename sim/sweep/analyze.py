@@ -26,15 +26,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiment import mean_ci
+from sim.experiment import bootstrap_mean_ci, mean_ci
 from sim.sweep import store
+from sim.sweep.execute import SHARE_OUTCOMES
 
 ID_COLUMNS = ("point", "replication", "seed_entropy", "spawn_key")
 
 
 def sweep_table(out: Path) -> dict[str, Any]:
-    """The [sweep] table as it was when the sweep started (from the provenance file)."""
-    return tomllib.loads(store.provenance(out)["sweep_text"])["sweep"]
+    """The [sweep] table as it was when the sweep started (from the provenance file).
+
+    Raises
+    ------
+    store.SweepError
+        When ``out`` is not a sweep folder or its provenance file is damaged.
+    """
+    store.check_sweep_folder(out)
+    path = Path(out) / "provenance.json"
+    try:
+        table = tomllib.loads(store.provenance(out)["sweep_text"])["sweep"]
+        names = [p["path"] for p in table["parameters"]]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise store.SweepError(f"{path}: its sweep_text is not the sweep file it should "
+                               f"hold ({exc!r}); restore the file from a backup") from None
+    if not all(isinstance(n, str) for n in names):
+        raise store.SweepError(f"{path}: its sweep_text names parameters that are not paths")
+    return table
 
 
 def outcome_columns(runs: pd.DataFrame, names: list[str]) -> list[str]:
@@ -49,7 +66,9 @@ def per_point(runs: pd.DataFrame, names: list[str], outcomes: list[str]) -> pd.D
     for point, df in runs.groupby("point", sort=True):
         row: dict[str, Any] = {"point": point, **df.iloc[0][names].to_dict(), "runs": len(df)}
         for o in outcomes:
-            m, lo, hi = mean_ci(df[o].to_numpy(float))
+            # shares lie in [0, 1]: their intervals must too
+            interval = bootstrap_mean_ci if o.startswith(SHARE_OUTCOMES) else mean_ci
+            m, lo, hi = interval(df[o].to_numpy(float))
             row.update({f"{o}_mean": m, f"{o}_ci_low": lo, f"{o}_ci_high": hi})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -102,9 +121,19 @@ def analyze(out: str | Path) -> dict[str, Any]:
     """Write the tables and figures of ``out/analysis``; return them for printing."""
     out = Path(out)
     table = sweep_table(out)
+    if (out / "analysis").exists() and not (out / "analysis").is_dir():
+        raise store.SweepError(f"{out / 'analysis'} is a file; analyze writes its tables and "
+                               "figures into that folder: move the file away")
     names = [p["path"] for p in table["parameters"]]
-    runs = store.load_runs(out)
     design = store.load_points(out)
+    runs = store.load_runs(out)
+    replications = table.get("replications", 1)
+    expected = len(design) * replications
+    outside = runs[~runs["point"].isin(design.index) | ~runs["replication"].between(
+        0, replications - 1)]
+    if len(outside):
+        raise store.SweepError(f"{out}: {len(outside)} run(s) are not in the design of "
+                               f"points.parquet; repair with: {store.resume_command(out)}")
     outcomes = outcome_columns(runs, names)
     means = per_point(runs, names, outcomes)
     folder = out / "analysis"
@@ -115,8 +144,12 @@ def analyze(out: str | Path) -> dict[str, Any]:
         indices.to_csv(folder / "sensitivity.csv", index=False)
     main = main_outcome(outcomes)
     figures = _figures(runs, means, indices, names, main, table.get("design", "grid"), folder)
+    holder = store.lock_holder(out)
     return {"runs": runs, "per_point": means, "sensitivity": indices, "main": main,
-            "figures": figures, "expected_runs": len(design) * table.get("replications", 1)}
+            "figures": figures, "expected_runs": expected,
+            "resume": store.resume_command(out),
+            "writer": None if holder is None else f"pid {holder.get('pid', '?')} on "
+                      f"{holder.get('host', '?')}"}
 
 
 def _slug(text: str) -> str:
@@ -214,15 +247,21 @@ def _num(value: float) -> str:
 def format_report(result: dict[str, Any], limit: int = 20) -> str:
     """A short text report: runs, per-point means of the main outcome, indices."""
     main, means = result["main"], result["per_point"]
-    lines = [f"{len(result['runs'])} of {result['expected_runs']} runs; main outcome: {main}"]
+    done, expected = len(result["runs"]), result["expected_runs"]
+    lines = [f"{done} of {expected} runs; main outcome: {main}"]
+    if result.get("writer"):
+        lines.append(f"  (a sweep is still writing here, {result['writer']}: the results are "
+                     "partial)")
+    elif done < expected:
+        lines.append(f"  ({expected - done} runs missing; finish with: {result['resume']})")
     shown = means.head(limit)
     params = [c for c in means.columns if c not in ("point", "runs") and not any(
         c.endswith(s) for s in ("_mean", "_ci_low", "_ci_high"))]
     for d in shown.to_dict("records"):
         where = ", ".join(f"{p}={d[p]}" for p in params) if len(params) <= 3 else f"#{d['point']}"
-        lines.append(f"  {where}: {_num(d[main + '_mean'])} "
-                     f"[{_num(d[main + '_ci_low'])}, {_num(d[main + '_ci_high'])}] "
-                     f"(n={d['runs']})")
+        low, high = d[main + "_ci_low"], d[main + "_ci_high"]
+        ci = f"{_num(low)}, {_num(high)}" if np.isfinite(low) and np.isfinite(high) else "n/a"
+        lines.append(f"  {where}: {_num(d[main + '_mean'])} [{ci}] (n={d['runs']})")
     if len(means) > limit:
         lines.append(f"  ... {len(means) - limit} more points in per_point.csv")
     indices = result["sensitivity"]
