@@ -22,8 +22,9 @@ Columns:
 ``wall_s``, ``cpu_s``
     Wall time of the whole ``run_sweep`` call (design, store, cluster start-up included)
     and the processor time of the driver and its workers.
-``runs_per_s``, ``customer_steps_per_s_per_core``
-    Runs over ``wall_s``; customer-steps (customers in the market, summed over every
+``runs_per_s``, ``runs_per_cpu_s``, ``customer_steps_per_s_per_core``
+    Runs over ``wall_s`` and over ``cpu_s`` (the figure that a busy shared machine
+    disturbs least); customer-steps (customers in the market, summed over every
     run's steps) over ``wall_s`` times the cores the backend uses (1 or ``--workers``).
 ``*_ms`` (per run)
     Processor time per run, each phase's own (exclusive of the phases inside it):
@@ -88,7 +89,7 @@ PHASES: dict[str, tuple[tuple[str, str], ...]] = {
     "store": (("sim.sweep.store", "write_runs"),),
 }
 COLUMNS = ["label", "sweep", "backend", "workers", "runs", "customers", "steps", "repeats",
-           "wall_s", "cpu_s", "runs_per_s", "customer_steps_per_s_per_core",
+           "wall_s", "cpu_s", "runs_per_s", "runs_per_cpu_s", "customer_steps_per_s_per_core",
            *(f"{p}_ms" for p in PHASE_NAMES), "scheduling_ms", "overhead_ms",
            "stepping_customer_steps_per_s", "wall_range_s"]
 SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -262,6 +263,7 @@ def measure(sweep: str, backend: str, workers: int, tree: str,
     row = {"sweep": sweep, "backend": backend, "workers": cores, "runs": runs,
            "customers": spec.base.customers.n_initial, "steps": spec.base.run.steps,
            "wall_s": wall, "cpu_s": total_cpu, "runs_per_s": runs / wall,
+           "runs_per_cpu_s": runs / total_cpu,
            "customer_steps_per_s_per_core": runs * per_run / (wall * cores)}
     for phase in (*PHASE_NAMES, "scheduling"):
         row[f"{phase}_ms"] = 1e3 * phases.get(phase, 0.0) / runs
