@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import dataclasses
 import functools
 import importlib
@@ -76,10 +75,11 @@ PHASES: dict[str, tuple[tuple[str, str], ...]] = {
     "stepping": (("sim.model.market", "MarketModel.step"), ("sim.model", "MarketModel.step")),
     "collection": (("sim.model.metrics", "MetricsCollector.collect"),
                    ("sim.metrics", "MetricsCollector.collect"),
-                   ("sim.sweep.outcomes", "FirmRecorder.collect")),
+                   ("sim.experiment.firm_tables", "FirmRecorder.collect")),
     "tables": (("sim.sweep.execute", "evaluate"), ("sim.sweep.execute", "evaluate_batch"),
                ("sim.sweep.execute", "market_outcomes"),
-               ("sim.sweep.outcomes", "firm_outcomes"), ("sim.sweep.outcomes", "run_market"),
+               ("sim.sweep.outcomes", "firm_outcomes"),
+               ("sim.experiment.firm_tables", "run_firm_tables"),
                ("sim.experiment.replications", "run_replication"),
                ("sim.experiment", "run_replication"),
                ("sim.model.market", "MarketModel.firm_timeseries"),
@@ -327,23 +327,9 @@ def _fmt(value: Any, key: str) -> str:
     return f"{value:.3g}"
 
 
-def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] = COLUMNS) -> None:
-    """One plain-text table of the rows."""
-    cells = [[_fmt(r.get(c), c) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in cells:
-        print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
-
-
-def write_csv(rows: Sequence[dict[str, Any]], path: Path,
-              columns: Sequence[str] = COLUMNS) -> None:
-    """The rows as CSV (empty cells where not measured)."""
-    with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({c: "" if r.get(c) is None else r[c] for c in columns})
+def formatted(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """The rows as the table shows them (``bench.print_table`` prints strings as given)."""
+    return [{c: _fmt(r.get(c), c) for c in COLUMNS} for r in rows]
 
 
 def _names(text: str, allowed: Sequence[str]) -> list[str]:
@@ -403,10 +389,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"# {label} {sweep} {backend} {i + 1}/{args.repeats}: "
                       f"{repeats[-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
             rows.append({"label": label, **median_row(repeats)})
+    from bench import print_table, write_csv  # benchmarks/bench.py, beside this script
+
     print(machine())
-    print_table(rows)
+    print_table(formatted(rows), COLUMNS)
     if args.csv:
-        write_csv(rows, args.csv)
+        write_csv(rows, args.csv, COLUMNS)
     return 0
 
 

@@ -14,14 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiment import run_replication
+from sim.experiment import run_firm_tables, run_replication
 from sim.network import like_networkx
 from sim.network.graph import from_edges
 from sim.scenario import load_scenario
 from sim.sweep import store
 from sim.sweep.execute import run_seed, run_sweep
-from sim.sweep.outcomes import firm_outcomes, run_market
+from sim.sweep.outcomes import firm_outcomes
 from sim.sweep.spec import load_sweep
+from tests.test_sweep import market_sweep
 
 HEADLINE = Path(__file__).resolve().parent.parent / "scenarios" / "bribery_vs_trust.toml"
 POINTS, REPLICATIONS = 6, 2
@@ -29,25 +30,9 @@ POINTS, REPLICATIONS = 6, 2
 
 @pytest.fixture(scope="module")
 def sweep_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("batching") / "sweep.toml"
-    path.write_text(f"""
-[sweep]
-base = "{HEADLINE}"
-design = "grid"
-replications = {REPLICATIONS}
-seed = 41
-difference = ["Trusty Goods", "Bargain Barn"]
-overrides = {{ "customers.n_initial" = 250, "run.steps" = 25 }}
-
-[[sweep.parameters]]
-path = "customers.trust_gain"
-values = [0.02, 0.05, 0.08]
-
-[[sweep.parameters]]
-path = "network.kind"
-choices = ["watts_strogatz", "barabasi_albert"]
-""")
-    return path
+    """6 points (3 discount depths x 2 networks) x 2 replications of 300 customers."""
+    return market_sweep(tmp_path_factory.mktemp("batching"), steps=25,
+                        replications=REPLICATIONS)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +110,7 @@ def test_outcomes_collected_in_arrays_equal_those_of_the_time_series(overrides):
     for point, replication in ((0, 0), (3, 1)):
         series = run_replication(scenario, replication,
                                  seed=run_seed(7, point, replication)).firms
-        table, names = run_market(scenario, run_seed(7, point, replication))
+        table, names = run_firm_tables(scenario, run_seed(7, point, replication))
         got, expected = firm_outcomes(table, names), _summary_of_time_series(series)
         assert list(got) == list(expected)
         for key, value in expected.items():

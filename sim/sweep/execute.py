@@ -121,12 +121,14 @@ def market_outcomes(scenario: Scenario, replication: int, seed: np.random.SeedSe
     ``difference = (A, B)``, ``cumulative_profit_difference`` and ``npv_difference`` (A - B).
 
     The run is :func:`sim.experiment.run_replication`'s (same model, seed and steps);
-    its firm metrics are collected in arrays (:mod:`sim.sweep.outcomes`), not tables.
+    its firm metrics are collected in one array (:func:`sim.experiment.run_firm_tables`),
+    not tables.
     ``replication`` is the run's index (its seed is ``seed``).
     """
-    from sim.sweep.outcomes import firm_outcomes, run_market  # the model, only when needed
+    from sim.experiment import run_firm_tables  # the model, only when a market runs
+    from sim.sweep.outcomes import firm_outcomes
 
-    out = firm_outcomes(*run_market(scenario, seed))
+    out = firm_outcomes(*run_firm_tables(scenario, seed))
     if difference is not None:
         a, b = difference
         for metric in ("cumulative_profit", "npv"):
