@@ -4,7 +4,8 @@ Run from the repository root::
 
     python benchmarks/sweep_bench.py                   # both sweeps, in process and 2 workers
     python benchmarks/sweep_bench.py --sweeps sobol --backends local --repeats 3
-    python benchmarks/sweep_bench.py --tree /path/to/other/checkout --label before --csv b.csv
+    python benchmarks/sweep_bench.py --tree before=/path/to/old/checkout --tree after=. \
+        --csv sweeps.csv                               # two checkouts, taking turns
 
 Two sweeps: ``sobol``, the shipped Sobol example (``scenarios/sweeps/sobol_customers.toml``,
 896 runs of 1,000 customers x 260 steps), and ``classroom``, 100 runs of the classroom
@@ -12,10 +13,11 @@ scenario (``scenarios/leaky_bucket.toml``: 3,000 customers and 15 arrivals a wee
 steps; a grid of 20 service levels x 5 replications). Two backends: ``local``
 (``run_sweep(workers=1)``, in this process) and ``dask`` (a 2-worker ``LocalCluster``,
 ``--workers``). ``--tree`` measures another checkout of the project (its own ``sim`` and
-scenario files) with this script — how "before" figures are taken. Every sweep runs in a
-fresh subprocess (numba cache warm: one untimed run first), writing its results to a
-temporary directory, ``--repeats`` times; the table gives medians. These are benchmarks,
-not tests: nothing here asserts a speed.
+scenario files) with this script — how "before" figures are taken; given several times,
+the checkouts take turns, one measurement each, so that they meet the same load. Every
+sweep runs in a fresh subprocess (numba cache warm: one untimed run first), writing its
+results to a temporary directory, ``--repeats`` times; the table gives medians. These are
+benchmarks, not tests: nothing here asserts a speed.
 
 Columns:
 
@@ -351,10 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="Dask workers (default 2)")
     p.add_argument("--repeats", type=int, default=3,
                    help="measurements of each sweep and backend; the table gives medians")
-    p.add_argument("--tree", type=Path, default=ROOT,
-                   help="checkout whose sim/ and scenarios/ are measured (default: this one)")
-    p.add_argument("--label", default=None, help="the label column (default: the tree's "
-                                                 "git commit)")
+    p.add_argument("--tree", action="append", default=None, metavar="[LABEL=]PATH",
+                   help="checkout whose sim/ and scenarios/ are measured (default: this "
+                        "one); repeat it to compare checkouts, which then take turns; the "
+                        "label defaults to the checkout's git commit")
     p.add_argument("--quick", action="store_true",
                    help="a few points of each sweep only (to try the benchmark out)")
     p.add_argument("--timeout", type=float, default=3600, help="seconds per measurement")
@@ -363,10 +365,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _label(tree: Path) -> str:
-    proc = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True)
-    return proc.stdout.strip() or tree.name
+def _tree(text: str) -> tuple[str, Path]:
+    """``LABEL=PATH`` or ``PATH`` (labelled by its git commit, else its folder name)."""
+    label, _, path = text.rpartition("=")
+    tree = Path(path).resolve()
+    if not label:
+        proc = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True)
+        label = proc.stdout.strip() or tree.name
+    return label, tree
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -375,20 +382,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.worker:
         print(json.dumps(measure(**json.loads(args.worker))))
         return 0
-    tree = args.tree.resolve()
-    label = args.label or _label(tree)
+    trees = [_tree(text) for text in args.tree or [str(ROOT)]]
     rows = []
     for sweep in args.sweeps:
         for backend in args.backends:
-            repeats = []
+            repeats: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in trees}
             for i in range(args.repeats):
-                repeats.append(_in_subprocess({"sweep": sweep, "backend": backend,
-                                               "workers": args.workers, "tree": str(tree),
-                                               "quick": args.quick},
-                                              args.timeout))
-                print(f"# {label} {sweep} {backend} {i + 1}/{args.repeats}: "
-                      f"{repeats[-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
-            rows.append({"label": label, **median_row(repeats)})
+                for label, tree in trees:  # taking turns: the same load for each
+                    row = _in_subprocess({"sweep": sweep, "backend": backend,
+                                          "workers": args.workers, "tree": str(tree),
+                                          "quick": args.quick}, args.timeout)
+                    repeats[label].append(row)
+                    print(f"# {label} {sweep} {backend} {i + 1}/{args.repeats}: "
+                          f"{row['wall_s']:.1f} s", file=sys.stderr, flush=True)
+            rows += [{"label": label, **median_row(repeats[label])} for label, _ in trees]
     from bench import print_table, write_csv  # benchmarks/bench.py, beside this script
 
     print(machine())
