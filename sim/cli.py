@@ -322,7 +322,7 @@ def _add_app(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """Start the classroom app (Mesa SolaraViz) in the browser: the leaky bucket, the trust
+    """Start the classroom app (a Solara page) in the browser: the leaky bucket, the trust
     ladder, profit and the customer network, with live levers (see docs/classroom.md)."""
     import os
     import subprocess
@@ -341,7 +341,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         fill_cache()
     print(f"trustmarket app: http://{args.host}:{args.port}/  (scenario {scenario}; "
           "Ctrl-C stops it)", flush=True)
-    env = {**os.environ, SCENARIO_ENV: str(scenario)}
+    env = {**os.environ, SCENARIO_ENV: str(scenario), "SOLARA_THEME_SHOW_BANNER": "False"}
     command = [sys.executable, "-m", "solara", "run", "sim.app.page", "--host", args.host,
                "--port", str(args.port), "--production", "--no-open"]
     return subprocess.call(command, env=env)
@@ -359,7 +359,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
               cmd_sweep),
     "analyze": ("tables, sensitivity indices and figures of a finished sweep", _add_analyze,
                 cmd_analyze),
-    "app": ("start the classroom app in the browser (Mesa SolaraViz)", _add_app, cmd_app),
+    "app": ("start the classroom app in the browser (a Solara page)", _add_app, cmd_app),
     "verify": ("check the model against known results and the reference model", _add_verify,
                cmd_verify),
 }

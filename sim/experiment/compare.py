@@ -125,25 +125,41 @@ def crossover_lines(cross: pd.DataFrame, what: str = "") -> list[str]:
     return lines
 
 
-def profit_figure(series: pd.DataFrame):
-    """Mean cumulative profit of every series over time, with 95 % CI bands."""
+def profit_figure(series: pd.DataFrame, steps_per_year: int | None = 52,
+                  crossed: pd.DataFrame | None = None):
+    """Mean cumulative profit of every series over time in years (in steps if
+    ``steps_per_year`` is None: scenarios of different step lengths), with 95 % CI bands
+    and the crossovers (``crossed``: :func:`crossings` of ``series``, computed if
+    omitted)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from scipy import stats
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for name, g in series.groupby("series", sort=False):
-        agg = g.groupby("step")["cumulative_profit"].agg(["mean", "std", "count"])
-        half = np.where(agg["count"] > 1, stats.t.ppf(0.975, np.maximum(agg["count"] - 1, 1))
-                        * agg["std"] / np.sqrt(agg["count"]), 0.0)
-        ax.plot(agg.index, agg["mean"], label=name)
-        ax.fill_between(agg.index, agg["mean"] - half, agg["mean"] + half, alpha=0.2)
-    ax.set(title="Cumulative profit (mean, 95 % CI)", xlabel="step", ylabel="money")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    from sim import style
+
+    @style.slide_style
+    def draw():
+        fig, ax = plt.subplots(figsize=(10, 5.6))
+        for k, (name, g) in enumerate(series.groupby("series", sort=False)):
+            agg = g.groupby("step")["cumulative_profit"].agg(["mean", "std", "count"])
+            half = np.where(agg["count"] > 1, stats.t.ppf(0.975, np.maximum(
+                agg["count"] - 1, 1)) * agg["std"] / np.sqrt(agg["count"]), 0.0)
+            years = agg.index / (steps_per_year or 1)
+            colour = style.firm_colour(k)
+            ax.plot(years, agg["mean"], color=colour, label=name)
+            ax.fill_between(years, agg["mean"] - half, agg["mean"] + half, color=colour,
+                            alpha=0.2, lw=0)
+        rows = (crossings(series) if crossed is None else crossed).itertuples()
+        style.mark_crossovers(ax, rows, steps_per_year, "replications")
+        ax.set(title="Cumulative profit (mean, 95 % CI)", ylabel="money",
+               xlabel=style.time_axis_label(steps_per_year) if steps_per_year else "steps")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        return fig
+
+    return draw()
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -164,7 +180,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.out / "compare.csv", index=False)
         cross.to_csv(args.out / "crossovers.csv", index=False)
-        fig = profit_figure(series)
+        years = {s.market.steps_per_year for s in scenarios}
+        fig = profit_figure(series, years.pop() if len(years) == 1 else None, cross)
         fig.savefig(args.out / "compare.png", dpi=110)
         plt.close(fig)
         print(f"\nwrote compare.csv, crossovers.csv, compare.png to {args.out}/",
