@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-import importlib.util
+import runpy
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,10 +15,8 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "sweep_bench.py"
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("sweep_bench_under_test", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The script's functions (run as a module, not as ``__main__``)."""
+    return SimpleNamespace(**runpy.run_path(str(BENCH), run_name="sweep_bench_under_test"))
 
 
 def _busy(seconds: float) -> None:
