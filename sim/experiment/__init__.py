@@ -4,6 +4,7 @@ side-by-side comparison of scenarios.
 Imports the market model (:mod:`sim.model`) and below; never reaches inside a model.
 """
 
+from sim.experiment.firm_tables import FirmRecorder, run_firm_tables
 from sim.experiment.replications import (
     Replication,
     Results,
@@ -21,6 +22,7 @@ from sim.experiment.statistics import (
     pairwise_crossovers,
 )
 
-__all__ = ["CROSSOVER_COLUMNS", "Replication", "Results", "RunInterrupted",
+__all__ = ["CROSSOVER_COLUMNS", "FirmRecorder", "Replication", "Results", "RunInterrupted",
            "bootstrap_mean_ci", "crossover_step", "format_interval", "mean_ci",
-           "pairwise_crossovers", "replication_seed", "run", "run_replication"]
+           "pairwise_crossovers", "replication_seed", "run", "run_firm_tables",
+           "run_replication"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from sim.network import arrays
+from sim.network import arrays, like_networkx
 from sim.network.graph import Graph, from_edges, from_networkx
 from sim.scenario import NetworkSpec, Problem, Scenario, ScenarioError, graph_path
 
@@ -48,6 +48,9 @@ def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:
     if uses_array_builder(spec, n_nodes):
         p = spec.rewire_probability if spec.kind == "watts_strogatz" else None
         return arrays.BUILDERS[spec.kind](n_nodes, k, p, np.random.default_rng(seed))
+    exact = like_networkx.generate(spec.kind, n_nodes, k, spec.rewire_probability, seed)
+    if exact is not None:  # the graph networkx would draw, drawn faster
+        return exact
     if spec.kind == "watts_strogatz":
         g = nx.watts_strogatz_graph(n_nodes, k, spec.rewire_probability, seed=seed)
     elif spec.kind == "barabasi_albert":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import types
 import typing
@@ -222,6 +223,13 @@ def _convert(value: Any, tp: Any, meta: Mapping[str, Any], path: str,
     raise TypeError(f"unsupported parameter type {tp!r} at {path}")
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """A schema class's field types (resolved once: resolving them was most of the cost of
+    validating a scenario, which a sweep does at every point)."""
+    return typing.get_type_hints(cls)
+
+
 def build(cls: type[T], data: Any, *, path: str = "", problems: list[Problem]) -> Any:
     """Build the dataclass ``cls`` from ``data``, appending every problem to ``problems``.
 
@@ -232,7 +240,7 @@ def build(cls: type[T], data: Any, *, path: str = "", problems: list[Problem]) -
     if not isinstance(data, Mapping):
         problems.append(Problem(path, data, f"expected a table ({cls.__name__})"))
         return _MISSING
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     prefix = f"{path}." if path else ""
     for key in data:

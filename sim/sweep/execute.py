@@ -23,7 +23,6 @@ import errno
 import importlib
 import itertools
 import logging
-import math
 import os
 import shlex
 import time
@@ -83,21 +82,34 @@ def run_seed(root_seed: int, point: int, replication: int) -> np.random.SeedSequ
     return np.random.SeedSequence(root_seed, spawn_key=(point, replication))
 
 
-def evaluate(task: Task) -> dict[str, Any]:
-    """Run one task; return its result row (keys, seed, parameters, outcomes)."""
+def evaluate(task: Task, scenarios: dict[int, Scenario] | None = None) -> dict[str, Any]:
+    """Run one task; return its result row (keys, seed, parameters, outcomes).
+
+    ``scenarios`` caches each point's scenario (built once for the replications of a
+    point in one batch; the scenario is immutable, so sharing it changes nothing).
+    """
     seed = run_seed(task.root_seed, task.point, task.replication)
     row: dict[str, Any] = {"point": task.point, "replication": task.replication,
                            "seed_entropy": str(seed.entropy),
                            "spawn_key": f"{task.point} {task.replication}"}
     row.update(task.params)
     if task.evaluator == MARKET:
-        row.update(market_outcomes(task.base.with_overrides(task.params), task.replication,
-                                   seed, task.difference))
+        if scenarios is None:
+            scenarios = {}
+        scenario = scenarios.get(task.point)
+        if scenario is None:
+            scenario = scenarios[task.point] = point_scenario(task.base, task.params)
+        row.update(market_outcomes(scenario, task.replication, seed, task.difference))
     else:
         module, name = task.evaluator.split(":")
         function = getattr(importlib.import_module(module), name)
         row.update(function(task.params, np.random.default_rng(seed)))
     return row
+
+
+def point_scenario(base: Scenario, params: Mapping[str, Any]) -> Scenario:
+    """The scenario of one design point: the base with the point's values, validated."""
+    return base.with_overrides(params)
 
 
 def market_outcomes(scenario: Scenario, replication: int, seed: np.random.SeedSequence,
@@ -107,31 +119,16 @@ def market_outcomes(scenario: Scenario, replication: int, seed: np.random.SeedSe
     final share of active customers at each trust stage (``stage_<name>``) and with
     emotional or behavioural trust (``trusting_share``), mean satisfaction; and, with
     ``difference = (A, B)``, ``cumulative_profit_difference`` and ``npv_difference`` (A - B).
-    """
-    from sim.experiment import run_replication
 
-    firms = run_replication(scenario, replication, seed=seed).firms
-    out: dict[str, float] = {}
-    last_step = firms["step"].max()
-    for firm, df in firms.groupby("firm", sort=False):
-        last = df[df["step"] == last_step].iloc[0]
-        active = df["active_customers"].sum()
-        purchases = df["purchases"].sum()
-        out[f"cumulative_profit[{firm}]"] = float(last["cumulative_profit"])
-        out[f"npv[{firm}]"] = float(last["npv"])
-        out[f"active_customers[{firm}]"] = float(last["active_customers"])
-        out[f"mean_active_customers[{firm}]"] = float(df["active_customers"].mean())
-        out[f"churn_rate[{firm}]"] = float(df["churned"].sum() / active) if active else math.nan
-        out[f"trusting_share[{firm}]"] = (
-            float((last["stage_emotional"] + last["stage_behavioural"])
-                  / last["active_customers"]) if last["active_customers"] else math.nan)
-        for stage in ("none", "cognitive", "emotional", "behavioural"):
-            out[f"stage_{stage}[{firm}]"] = (
-                float(last[f"stage_{stage}"] / last["active_customers"])
-                if last["active_customers"] else math.nan)
-        out[f"mean_satisfaction[{firm}]"] = (
-            float((df["mean_satisfaction"].fillna(0) * df["purchases"]).sum() / purchases)
-            if purchases else math.nan)
+    The run is :func:`sim.experiment.run_replication`'s (same model, seed and steps);
+    its firm metrics are collected in one array (:func:`sim.experiment.run_firm_tables`),
+    not tables.
+    ``replication`` is the run's index (its seed is ``seed``).
+    """
+    from sim.experiment import run_firm_tables  # the model, only when a market runs
+    from sim.sweep.outcomes import firm_outcomes
+
+    out = firm_outcomes(*run_firm_tables(scenario, seed))
     if difference is not None:
         a, b = difference
         for metric in ("cumulative_profit", "npv"):
@@ -159,21 +156,27 @@ def _plain(value: Any) -> Any:
 
 def evaluate_batch(batch: Sequence[Task]) -> tuple[list[dict[str, Any]], float]:
     """Run a batch of tasks; return their rows and the seconds they took (the driver uses
-    the time only to size later batches, never in a result)."""
+    the time only to size later batches, never in a result). Each point's scenario is
+    built once per batch."""
     start = time.perf_counter()
-    rows = [evaluate(task) for task in batch]
+    scenarios: dict[int, Scenario] = {}
+    rows = [evaluate(task, scenarios) for task in batch]
     return rows, time.perf_counter() - start
 
 
 class _BatchSize:
     """How many runs go into one task: one at first, then as many as take about
     ``TARGET_SECONDS`` (at most ``MAX_BATCH``), so that cheap runs do not drown in
-    per-task overhead and part files, while a kill loses at most the batches in flight."""
+    per-task overhead and part files, while a kill loses at most the batches in flight.
+    A ``fixed`` size is used as it is."""
 
-    def __init__(self) -> None:
-        self.size = 1
+    def __init__(self, fixed: int | None = None) -> None:
+        self.size = fixed or 1
+        self.fixed = fixed is not None
 
     def observe(self, runs: int, seconds: float) -> None:
+        if self.fixed:
+            return
         per_run = max(seconds / max(runs, 1), 1e-6)
         wanted = int(TARGET_SECONDS / per_run)
         # grow at most fourfold per observation: an early fast run must not overshoot
@@ -183,7 +186,8 @@ class _BatchSize:
 def run_sweep(spec: SweepSpec, out: Path, workers: int | None = None,
               scheduler: str | None = None, resume: bool = False, progress: bool = True,
               command: Sequence[str] = (),
-              on_result: Callable[[Mapping[str, Any]], None] | None = None) -> dict[str, int]:
+              on_result: Callable[[Mapping[str, Any]], None] | None = None,
+              batch_size: int | None = None) -> dict[str, int]:
     """Run the sweep into ``out``; return counts ``total``, ``done_before``, ``ran``.
 
     Parameters
@@ -205,6 +209,9 @@ def run_sweep(spec: SweepSpec, out: Path, workers: int | None = None,
         Recorded in the provenance file.
     on_result
         Called with each finished row (tests use it to observe progress).
+    batch_size
+        Runs per task and part file; default: grown from one to about
+        ``TARGET_SECONDS`` of work. Results do not depend on it.
 
     Raises
     ------
@@ -215,6 +222,8 @@ def run_sweep(spec: SweepSpec, out: Path, workers: int | None = None,
         On Ctrl-C or a failed write (a full disk), after keeping every finished run.
     """
     out = Path(out)
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if out.exists() and not out.is_dir():
         raise store.SweepError(f"--out {out} is an existing file, not a folder; choose a "
                                "folder (it is created if missing)")
@@ -223,14 +232,15 @@ def run_sweep(spec: SweepSpec, out: Path, workers: int | None = None,
     try:
         with store.writer_lock(out, argv):
             return _run_locked(spec, out, design, resume, argv, workers, scheduler,
-                               progress, on_result)
+                               progress, on_result, batch_size)
     except store.LockedError as exc:
         raise store.SweepError(str(exc)) from None
 
 
 def _run_locked(spec: SweepSpec, out: Path, design: pd.DataFrame, resume: bool,
                 argv: list[str], workers: int | None, scheduler: str | None, progress: bool,
-                on_result: Callable[[Mapping[str, Any]], None] | None) -> dict[str, int]:
+                on_result: Callable[[Mapping[str, Any]], None] | None,
+                batch_size: int | None = None) -> dict[str, int]:
     total = len(design) * spec.replications
     store.remove_temporary_files(out)
     store.start(spec, out, design, resume, argv)
@@ -240,7 +250,7 @@ def _run_locked(spec: SweepSpec, out: Path, design: pd.DataFrame, resume: bool,
     todo = tasks(spec, design, done)
     bar = _progress_bar(total, len(done), progress)
     ran = 0
-    batches = _execute(todo, workers, scheduler)
+    batches = _execute(todo, workers, scheduler, batch_size)
     try:
         for rows in batches:
             # written the moment a batch comes back: a kill loses only batches in flight
@@ -294,10 +304,10 @@ def _progress_bar(total: int, initial: int, enabled: bool):
                 desc="sweep", smoothing=0.05)
 
 
-def _execute(todo: Iterator[Task], workers: int | None,
-             scheduler: str | None) -> Iterator[list[dict[str, Any]]]:
+def _execute(todo: Iterator[Task], workers: int | None, scheduler: str | None,
+             batch_size: int | None = None) -> Iterator[list[dict[str, Any]]]:
     """Yield the rows of each finished batch, in order of completion."""
-    size = _BatchSize()
+    size = _BatchSize(batch_size)
     if scheduler is None and workers == 1:
         while batch := _take(todo, size.size):
             rows, seconds = evaluate_batch(batch)
