@@ -105,7 +105,7 @@ def analyze(out: str | Path) -> dict[str, Any]:
     names = [p["path"] for p in table["parameters"]]
     runs = store.load_runs(out)
     design = store.load_points(out)
-    outcomes = outcome_columns(runs, names)
+    outcomes = outcome_columns(runs, [*names, *table.get("derived", {})])
     means = per_point(runs, names, outcomes)
     folder = out / "analysis"
     folder.mkdir(exist_ok=True)

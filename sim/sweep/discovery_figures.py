@@ -1,0 +1,165 @@
+"""Figures of a scenario discovery (:mod:`sim.sweep.discovery`): the peeling trajectory,
+the boxes' limits against each parameter's range, and the cases in the two strongest
+dimensions of a box. Each takes a :class:`~sim.sweep.discovery.Discovery` and only draws."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are files; never open a window
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Rectangle
+
+if TYPE_CHECKING:
+    from sim.sweep.boxes import Box
+    from sim.sweep.discovery import Discovery
+
+#: Colours of cases where the condition holds and where it does not.
+OF_INTEREST, OTHER = "tab:red", "tab:grey"
+
+
+def peeling_figure(d: Discovery) -> plt.Figure:
+    """Coverage against density along each box's peeling trajectory, coloured by the
+    number of restricted dimensions; the chosen box starred."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    markers = "os^"
+    scatter = None
+    for b, marker in zip(d.boxes, markers, strict=False):
+        t = b.trajectory
+        scatter = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis",
+                             marker=marker, s=22, vmin=0, vmax=max(len(d.x.columns), 1),
+                             label=f"box {b.number} trajectory")
+        ax.scatter([b.coverage], [b.density], marker="*", s=260, facecolor="none",
+                   edgecolor="k", linewidth=1.4)
+        ax.annotate(f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}",
+                    (b.coverage, b.density), xytext=(6, -14), textcoords="offset points",
+                    fontsize=8)
+    ax.axhline(d.settings.min_density, color="grey", lw=0.8, ls="--")
+    ax.axhline(d.share, color="grey", lw=0.8, ls=":")
+    ax.text(0.01, d.share, " share of all cases", fontsize=7, va="bottom", color="grey")
+    if scatter is not None:
+        fig.colorbar(scatter, ax=ax, label="restricted dimensions")
+        ax.legend(fontsize=7, loc="lower left")
+    ax.set(xlabel="coverage", ylabel="density", xlim=(0, 1.02), ylim=(0, 1.02),
+           title=f"PRIM peeling trajectory: where {d.condition}")
+    ax.title.set_fontsize(9)
+    fig.tight_layout()
+    return fig
+
+
+def _unit(d: Discovery, name: str, value: float) -> float:
+    lo, hi = d.ranges[name]
+    return (float(value) - lo) / (hi - lo) if hi > lo else 0.5
+
+
+def limits_figure(d: Discovery) -> plt.Figure:
+    """Each box's limits on every parameter, drawn on the parameter's swept range
+    (0 = low end, 1 = high end), with the limits and quasi-p-values written beside."""
+    names = list(d.x.columns)
+    boxes = d.boxes or []
+    fig, axes = plt.subplots(1, max(len(boxes), 1), figsize=(4.8 * max(len(boxes), 1),
+                                                             0.42 * len(names) + 1.4),
+                             squeeze=False)
+    for ax, b in zip(axes[0], boxes, strict=False):
+        order = b.restricted + [n for n in names if n not in b.restricted]
+        for row, name in enumerate(order):
+            y = len(order) - 1 - row
+            ax.barh(y, 1.0, color="0.92", height=0.6)
+            if name in b.limits.index and isinstance(d.ranges.get(name), tuple):
+                r = b.limits.loc[name]
+                lo, hi = _unit(d, name, r["low"]), _unit(d, name, r["high"])
+                ax.barh(y, hi - lo, left=lo, color=OF_INTEREST, height=0.6, alpha=0.8)
+                qp = min(v for v in (r["qp_low"], r["qp_high"], 1.0) if np.isfinite(v))
+                ax.text(1.03, y, f"{r['low']:.3g} .. {r['high']:.3g}  (qp {qp:.1g})",
+                        va="center", fontsize=7)
+            elif name in b.limits.index:
+                ax.text(1.03, y, "in " + ", ".join(map(str, b.limits.loc[name, "low"])),
+                        va="center", fontsize=7)
+        ax.set_yticks(range(len(order)), [d.label(n) for n in reversed(order)], fontsize=7)
+        ax.set(xlim=(0, 1.6), xticks=[0, 0.5, 1], xticklabels=["low", "mid", "high"])
+        ax.set_title(f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}",
+                     fontsize=9)
+    if not boxes:
+        axes[0][0].text(0.5, 0.5, "no box reaches the density threshold", ha="center")
+    fig.suptitle(f"Box limits against each parameter's range: where {d.condition}",
+                 fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def strongest_dimensions(d: Discovery, b: Box) -> list[str]:
+    """The box's two most significant restrictions, topped up by the feature scores."""
+    dims = b.restricted[:2]
+    for name in d.scores.index:
+        if len(dims) >= 2:
+            break
+        if name not in dims and pd.api.types.is_numeric_dtype(d.x[name]):
+            dims.append(name)
+    return dims
+
+
+def scatter_figure(d: Discovery, b: Box) -> plt.Figure:
+    """The cases in the box's two strongest dimensions, the box's limits drawn; filled
+    markers lie inside the box on every dimension."""
+    fig, ax = plt.subplots(figsize=(6, 4.8))
+    dims = strongest_dimensions(d, b)
+    if len(dims) < 2 or not all(pd.api.types.is_numeric_dtype(d.x[n]) for n in dims):
+        ax.text(0.5, 0.5, "fewer than two numeric dimensions", ha="center")
+        return fig
+    a, c = dims
+    inside = b.contains(d.x)
+    for holds, colour, label in ((False, OTHER, "condition false"),
+                                 (True, OF_INTEREST, "condition true")):
+        sel = d.y == holds
+        ax.scatter(d.x.loc[sel & inside, a], d.x.loc[sel & inside, c], s=16, color=colour,
+                   label=f"{label}, in box")
+        ax.scatter(d.x.loc[sel & ~inside, a], d.x.loc[sel & ~inside, c], s=16,
+                   facecolor="none", edgecolor=colour, alpha=0.7, label=f"{label}, outside")
+    lows, highs = [], []
+    for name in dims:
+        lo, hi = d.ranges[name] if isinstance(d.ranges.get(name), tuple) else (
+            d.x[name].min(), d.x[name].max())
+        if name in b.limits.index:
+            lo, hi = b.limits.loc[name, "low"], b.limits.loc[name, "high"]
+        lows.append(lo)
+        highs.append(hi)
+    ax.add_patch(Rectangle((lows[0], lows[1]), highs[0] - lows[0], highs[1] - lows[1],
+                           fill=False, edgecolor="k", lw=1.5))
+    ax.set(xlabel=d.label(a), ylabel=d.label(c))
+    ax.set_title(f"box {b.number} in its two strongest dimensions (coverage {b.coverage:.2f}"
+                 f", density {b.density:.2f})", fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def figures(d: Discovery, which: Sequence[str] = ("peeling", "limits", "scatter")
+            ) -> dict[str, plt.Figure]:
+    """The figures by name (``scatter_box<k>`` for each box)."""
+    out: dict[str, plt.Figure] = {}
+    if "peeling" in which:
+        out["peeling"] = peeling_figure(d)
+    if "limits" in which:
+        out["box_limits"] = limits_figure(d)
+    if "scatter" in which:
+        for b in d.boxes:
+            out[f"scatter_box{b.number}"] = scatter_figure(d, b)
+    return out
+
+
+def save_figures(d: Discovery, folder: Path, which: Sequence[str]) -> list[Path]:
+    """Draw the figures, save them as PNG in ``folder`` and close them."""
+    written = []
+    for name, fig in figures(d, which).items():
+        path = folder / f"{re.sub(r'[^A-Za-z0-9_]+', '_', name)}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+    return written
