@@ -8,11 +8,14 @@ EMA Workbench's (``ema_workbench.analysis.prim``, Kwakkel 2017); the choice a pe
 makes on the trajectory in EMA's interactive workflow is made here by a stated rule, so
 that a report can print the box:
 
-1. on the trajectory, from the highest coverage down, the first box with density at
-   least ``min_density`` that keeps that density once its insignificant restrictions are
-   relaxed — one end at a time, the end whose quasi-p-value (Bryant & Lempert 2010: a
-   one-sided binomial test of the density the restriction adds) is largest, while it is
-   above ``significance`` (the densest box if none qualifies);
+1. on the trajectory, among the boxes with density at least ``min_density``, the one
+   with the best balance of coverage and density (their harmonic mean, as an F-score
+   balances recall and precision: it stops at the edge of a clean box, where a bare
+   "highest coverage" would take in non-cases up to the density threshold) that keeps
+   that density once its insignificant restrictions are relaxed — one end at a time,
+   the end whose quasi-p-value (Bryant & Lempert 2010: a one-sided binomial test of the
+   density the restriction adds) is largest, while it is above ``significance`` (the
+   densest box if none qualifies);
 2. PRIM is then run again on the same cases with only the dimensions that box restricts
    (Bryant & Lempert's advice to re-peel on the significant dimensions: greedy peeling on
    a few hundred noisy cases also cuts dimensions that do not matter, and the density
@@ -63,7 +66,8 @@ class Settings:
         """The settings and the choice rule in one sentence (for reports)."""
         return (f"PRIM (EMA Workbench; peel alpha {self.peel_alpha:g}, paste alpha "
                 f"{self.paste_alpha:g}, minimum mass {self.mass_min:g}); on each peeling "
-                f"trajectory the box of highest coverage whose density stays >= "
+                f"trajectory the box with the best harmonic mean of coverage and density "
+                f"whose density stays >= "
                 f"{self.min_density:g} once restricted ends with quasi-p > "
                 f"{self.significance:g} are relaxed, re-peeled on the dimensions it "
                 f"restricts; up to {self.max_boxes} boxes, each from the cases outside the "
@@ -187,13 +191,25 @@ def _peel(x: pd.DataFrame, y: np.ndarray, number: int, settings: Settings,
 def _significant_dimensions(prim_box, settings: Settings) -> list[str]:
     """The dimensions restricted with quasi-p <= ``significance`` (at either end) by the
     box of highest coverage with density >= ``min_density`` (or the densest)."""
-    trajectory = prim_box.peeling_trajectory
-    dense = trajectory[trajectory["density"] >= settings.min_density]
-    i = int(dense["coverage"].idxmax() if len(dense) else trajectory["density"].idxmax())
+    i = _candidates(prim_box.peeling_trajectory, settings.min_density)[0]
     limits = _limits(prim_box, i)
     best = limits[["qp_low", "qp_high"]].min(axis=1, skipna=True)
     return [n for n in prim_box.prim.x.columns if n in best.index
             and best[n] <= settings.significance]
+
+
+def _candidates(trajectory: pd.DataFrame, min_density: float) -> list[int]:
+    """Trajectory entries with density >= ``min_density``, best balance first (the
+    harmonic mean of coverage and density, ties to the larger coverage); the densest
+    entry alone if none is dense enough."""
+    dense = trajectory[trajectory["density"] >= min_density]
+    if dense.empty:
+        return [int(trajectory["density"].idxmax())]
+    c, d = dense["coverage"], dense["density"]
+    balance = 2 * c * d / (c + d)
+    order = pd.DataFrame({"balance": balance, "coverage": c}).sort_values(
+        ["balance", "coverage"], ascending=False, kind="stable")
+    return [int(i) for i in order.index]
 
 
 def _find(x: pd.DataFrame, y: np.ndarray, settings: Settings):
@@ -208,9 +224,7 @@ def _chosen(prim_box, number: int, settings: Settings, scale: tuple[float, float
     if prim_box is None or prim_box.peeling_trajectory.empty:
         return None
     trajectory = prim_box.peeling_trajectory.copy()
-    dense = trajectory[trajectory["density"] >= settings.min_density]
-    candidates = (list(dense.sort_values("coverage", ascending=False, kind="stable").index)
-                  if len(dense) else [trajectory["density"].idxmax()])
+    candidates = _candidates(trajectory, settings.min_density)
     of_interest, cases = scale
     trajectory["coverage"] *= of_interest
     trajectory["mass"] *= cases

@@ -54,6 +54,8 @@ class Discovery:
     dropped_cases: int = 0
     source: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    #: The outcomes the condition uses, per case (from a sweep; empty otherwise).
+    outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def share(self) -> float:
@@ -121,10 +123,22 @@ def parameter_ranges(table: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def sweep_cases(out: str | Path, where: str, per: str = "point"
-                ) -> tuple[pd.DataFrame, np.ndarray, dict[str, Any], int, int]:
-    """The cases of the sweep in ``out``: parameters ``x``, condition ``y``, the ranges,
-    replications per point and the number of cases dropped (outcome undefined).
+@dataclass
+class Cases:
+    """A sweep's cases: parameters ``x``, whether the condition holds ``y``, the outcomes
+    the condition uses (per case), the swept ranges, replications per point and the
+    cases left out because an outcome was undefined."""
+
+    x: pd.DataFrame
+    y: np.ndarray
+    outcomes: pd.DataFrame
+    ranges: dict[str, Any]
+    replications: int
+    dropped: int
+
+
+def sweep_cases(out: str | Path, where: str, per: str = "point") -> Cases:
+    """The cases of the sweep in ``out`` under the condition ``where``.
 
     Raises
     ------
@@ -150,13 +164,14 @@ def sweep_cases(out: str | Path, where: str, per: str = "point"
     else:
         frame = runs[[*names, *used]]
     defined = frame[used].notna().all(axis=1)
-    frame = frame[defined]
+    frame = frame[defined].reset_index(drop=True)
     y = np.asarray(condition.evaluate({n: frame[n].to_numpy(float) for n in used}), dtype=bool)
-    x = frame[names].reset_index(drop=True)
+    x = frame[names].copy()
     for name in names:
         if not pd.api.types.is_numeric_dtype(x[name]):
             x[name] = x[name].astype("category")
-    return x, y, ranges, int(table.get("replications", 1)), int((~defined).sum())
+    return Cases(x, y, frame[used], ranges, int(table.get("replications", 1)),
+                 int((~defined).sum()))
 
 
 def discover_cases(x: pd.DataFrame, y: np.ndarray, ranges: Mapping[str, Any] | None = None,
@@ -197,10 +212,12 @@ def discover(out: str | Path, where: str, per: str = "point", settings: Settings
     labels
         Names for the parameters in sentences (default: their paths).
     """
-    x, y, ranges, replications, dropped = sweep_cases(out, where, per)
-    return discover_cases(x, y, ranges, where, settings, tree_depth, seed, per=per,
-                          replications=replications if per == "point" else 1,
-                          dropped_cases=dropped, source=str(out), labels=labels)
+    c = sweep_cases(out, where, per)
+    d = discover_cases(c.x, c.y, c.ranges, where, settings, tree_depth, seed, per=per,
+                       replications=c.replications if per == "point" else 1,
+                       dropped_cases=c.dropped, source=str(out), labels=labels)
+    d.outcomes = c.outcomes
+    return d
 
 
 # --------------------------------------------------------------------------- output
