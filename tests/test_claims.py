@@ -349,3 +349,22 @@ def test_ablation_changes_are_paired_by_replication():
     assert rows[3].value == pytest.approx(change.mean())
     assert table.loc[1, "change_mean"] == pytest.approx(change.mean())
     assert rows[3].rule == below(0) and rows[2].rule == above(0)
+
+
+# ------------------------------------------------------------- the headline's conditions
+@pytest.mark.slow
+def test_headline_reports_the_region_where_it_fails(tmp_path):
+    """The headline claim runs the shipped conditions sweep (here 100 points of one
+    replication, the --quick size) and reports the region where the discounter out-earns
+    the trust builder, with coverage and density, computed from this run."""
+    runner = ClaimRunner(size=Size(customer_share=0.1, replications=3, sweep_samples=100,
+                                   sweep_replications=1), sweep_dir=tmp_path)
+    report = evaluate_claims(runner, ["trust_beats_bribery"])
+    result = report.results["trust_beats_bribery"]
+    inside, outside = result.findings[-2:]
+    assert "bribery out-earns trust when " in inside.conditions
+    assert "coverage" in inside.conditions and "density" in inside.conditions
+    assert inside.value < 0 < outside.value
+    assert {"discovery_peeling", "discovery_box_limits"} <= set(result.figures)
+    assert (tmp_path / "conditions_quick" / "discovery" / "boxes.csv").exists()
+    assert "bribery out-earns trust when " in result.notes[0]

@@ -38,9 +38,10 @@ def peeling_figure(d: Discovery) -> plt.Figure:
                              label=f"box {b.number} trajectory")
         ax.scatter([b.coverage], [b.density], marker="*", s=260, facecolor="none",
                    edgecolor="k", linewidth=1.4)
+        right = b.coverage > 0.55  # keep the label inside the axes
         ax.annotate(f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}",
-                    (b.coverage, b.density), xytext=(6, -14), textcoords="offset points",
-                    fontsize=8)
+                    (b.coverage, b.density), xytext=(-8 if right else 8, -16),
+                    textcoords="offset points", fontsize=8, ha="right" if right else "left")
     ax.axhline(d.settings.min_density, color="grey", lw=0.8, ls="--")
     ax.axhline(d.share, color="grey", lw=0.8, ls=":")
     ax.text(0.01, d.share, " share of all cases", fontsize=7, va="bottom", color="grey")
@@ -114,10 +115,16 @@ def scatter_figure(d: Discovery, b: Box) -> plt.Figure:
         ax.text(0.5, 0.5, "fewer than two numeric dimensions", ha="center")
         return fig
     a, c = dims
-    inside = b.contains(d.x)
+    earlier = np.zeros(len(d.y), dtype=bool)
+    for other in d.boxes[:b.number - 1]:
+        earlier |= other.contains(d.x)
+    inside = b.contains(d.x) & ~earlier
+    if earlier.any():  # box k is peeled from the cases outside boxes 1..k-1
+        ax.scatter(d.x.loc[earlier, a], d.x.loc[earlier, c], s=8, marker="x", color="0.8",
+                   label="in an earlier box")
     for holds, colour, label in ((False, OTHER, "condition false"),
                                  (True, OF_INTEREST, "condition true")):
-        sel = d.y == holds
+        sel = (d.y == holds) & ~earlier
         ax.scatter(d.x.loc[sel & inside, a], d.x.loc[sel & inside, c], s=16, color=colour,
                    label=f"{label}, in box")
         ax.scatter(d.x.loc[sel & ~inside, a], d.x.loc[sel & ~inside, c], s=16,
