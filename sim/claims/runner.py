@@ -134,8 +134,8 @@ class ClaimRunner:
         spec = sized_sweep(path, self.size)
         if self.sweep_dir is None:
             self.sweep_dir = Path(tempfile.mkdtemp(prefix="trustmarket-claims-"))
-        reduced = spec.samples != load_sweep(path).samples or (
-            spec.replications != load_sweep(path).replications)
+        shipped = load_sweep(path)
+        reduced = (spec.samples, spec.replications) != (shipped.samples, shipped.replications)
         out = self.sweep_dir / (f"{name}_quick" if reduced else name)
         resume = False
         if (out / "provenance.json").is_file():
