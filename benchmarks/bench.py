@@ -5,6 +5,7 @@ Run from the repository root::
     python benchmarks/bench.py                         # 10k, 100k, 1M customers; 2 and 4 firms
     python benchmarks/bench.py --sizes 10000,100000 --firms 2 --steps 20 --csv bench.csv
     python benchmarks/bench.py --end-to-end            # 1M customers x 520 steps, graph included
+    python benchmarks/bench.py --cold-start            # the first run: compiling, empty cache
     python benchmarks/bench.py --profile --sizes 1000000 --steps 8   # where the time goes
 
 The rules are the headline scenario's (``scenarios/bribery_vs_trust.toml``) with
@@ -38,6 +39,11 @@ Measured per point:
     taking turns ``--repeats`` times (fresh models each time); the median ratio, and in
     ``ratio_range`` the lowest and highest. ``n/a`` when the reference model is not
     available.
+``cold_start_s`` (``--cold-start``)
+    Wall time of a fresh interpreter that imports the model, builds the headline market
+    and completes its first step with an empty numba cache folder (compiling the engine),
+    and ``cpu_s`` the processor time it used; then the same again with the cache that
+    run left (``warm``).
 ``step_time_ratio``
     ``t_step_s`` over that of the next smaller size measured. For t(1M) / t(100k) (the
     scaling check: at most 12) the two sizes are also measured again
@@ -239,7 +245,7 @@ def measure(n: int, firms: int = 2, steps: int = 20, warmup: int = 8, seed: int 
     elapsed, customer_steps = _run_steps(model, steps)
     peak = _peak_rss_mb()
     return {
-        "n": n, "firms": firms, "engine": getattr(model, "engine", "numpy"), "steps": steps,
+        "n": n, "firms": firms, "engine": getattr(model, "engine", "compiled"), "steps": steps,
         "customer_steps_per_s": customer_steps / elapsed, "t_step_s": elapsed / steps,
         "first_step_s": first_step, "peak_rss_mb": peak,
         "bytes_per_customer": max(peak - baseline, 0.0) * 2**20 / n,
@@ -341,7 +347,7 @@ def end_to_end(n: int = END_TO_END_N, steps: int = END_TO_END_STEPS, firms: int 
         model.step()
     model.firm_timeseries()
     wall = time.perf_counter() - t0
-    return {"n": n, "firms": firms, "engine": getattr(model, "engine", "numpy"),
+    return {"n": n, "firms": firms, "engine": getattr(model, "engine", "compiled"),
             "steps": steps, "wall_s": wall, "startup_s": startup,
             "customer_steps_per_s": n * steps / (wall - startup),
             "peak_rss_mb": _peak_rss_mb()}
@@ -371,6 +377,29 @@ def profile(n: int = 1_000_000, firms: int = 2, steps: int = 8, warmup: int = 8,
 
 
 # ------------------------------------------------------------------ subprocesses
+COLD_START_SCRIPT = """
+import resource, sys
+from sim.model import MarketModel
+MarketModel(sys.argv[1], seed=1).step()
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(usage.ru_utime + usage.ru_stime)
+"""
+
+
+def cold_start(cache: Path) -> list[dict[str, Any]]:
+    """The headline's first step in a fresh interpreter: with ``cache`` empty (the engine
+    compiles), then again with what that run cached."""
+    rows = []
+    env = {**os.environ, **SINGLE_THREAD, "NUMBA_CACHE_DIR": str(cache)}
+    for label in ("cold", "warm"):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", COLD_START_SCRIPT, str(HEADLINE)],
+                              env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+        rows.append({"run": label, "cold_start_s": time.perf_counter() - start,
+                     "cpu_s": float(done.stdout.split()[-1])})
+    return rows
+
+
 def _in_subprocess(task: str, kwargs: dict[str, Any], cores: int,
                    timeout: float | None = None) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter and return its row."""
@@ -451,7 +480,12 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path,
 
 
 def add_scaling(rows: list[dict[str, Any]]) -> None:
-    """``step_time_ratio``: each row's time per step over the next smaller size's."""
+    """``cold_start_s`` (``--cold-start``)
+    Wall time of a fresh interpreter that imports the model, builds the headline market
+    and completes its first step with an empty numba cache folder (compiling the engine),
+    and ``cpu_s`` the processor time it used; then the same again with the cache that
+    run left (``warm``).
+``step_time_ratio``: each row's time per step over the next smaller size's."""
     for firms in {r["firms"] for r in rows}:
         mine = sorted((r for r in rows if r["firms"] == firms), key=lambda r: r["n"])
         for small, big in itertools.pairwise(mine):
@@ -462,7 +496,12 @@ def repeat_scaling(rows: list[dict[str, Any]], pairs: int,
                    measure_point: Callable[[int, int], dict[str, Any]]) -> None:
     """Measure t(1M) / t(100k) on ``pairs`` pairs of points in all, each pair back to
     back: the pair already in ``rows`` and ``pairs - 1`` more from ``measure_point(n,
-    firms)``. The 1M row's ``step_time_ratio`` becomes the median ratio of the pairs
+    firms)``. The 1M row's ``cold_start_s`` (``--cold-start``)
+    Wall time of a fresh interpreter that imports the model, builds the headline market
+    and completes its first step with an empty numba cache folder (compiling the engine),
+    and ``cpu_s`` the processor time it used; then the same again with the cache that
+    run left (``warm``).
+``step_time_ratio`` becomes the median ratio of the pairs
     (as :func:`_median_and_range` takes it) and ``scaling_range`` gives the lowest and
     highest."""
     small_n, big_n = SCALING_SIZES
@@ -515,6 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
     p.add_argument("--end-to-end", action="store_true",
                    help=f"only the {END_TO_END_N:,} customers x {END_TO_END_STEPS} steps run")
+    p.add_argument("--cold-start", action="store_true",
+                   help="seconds to the headline's first step in a fresh interpreter with an "
+                        "empty numba cache (compiling), and again with it filled")
     p.add_argument("--profile", action="store_true",
                    help="print a pyinstrument profile of --steps steps at the first size "
                         "and firm count instead (needs pyinstrument)")
@@ -536,6 +578,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = {**os.environ, **SINGLE_THREAD} if args.cores == 1 else dict(os.environ)
         return subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", job],
                               env=env, cwd=ROOT).returncode
+    if args.cold_start:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as cache:
+            rows = cold_start(Path(cache))
+        print(machine())
+        print_table(rows, ["run", "cold_start_s", "cpu_s"])
+        if args.csv:
+            write_csv(rows, args.csv, ["run", "cold_start_s", "cpu_s"])
+        return 0
     if args.end_to_end:
         columns = ["n", "firms", "engine", "steps", "wall_s", "startup_s",
                    "customer_steps_per_s", "peak_rss_mb"]

@@ -8,6 +8,7 @@ capabilities (verification, claims, sweeps, the app) register theirs the same wa
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,8 +39,21 @@ def _add_run(p: argparse.ArgumentParser) -> None:
                    help="output directory (default: ./results)")
     p.add_argument("--workers", "-w", type=positive_int, default=1, help="worker processes")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    p.add_argument("--engine", choices=("numba", "numpy"), default=None,
-                   help="numba (compiled, default when installed) or numpy (the rules alone)")
+    p.add_argument("--engine", choices=("compiled", "reference"), default="compiled",
+                   help="compiled: the market model's compiled step (default); reference: the "
+                        "per-agent Mesa model, one Python object per customer (~100x slower; "
+                        "for reading and checking small markets)")
+
+
+def model_class(engine: str) -> type:
+    """The model class ``--engine`` names."""
+    if engine == "reference":
+        from sim.verify.reference import ReferenceModel
+
+        return ReferenceModel
+    from sim.model import MarketModel
+
+    return MarketModel
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -55,7 +69,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                  if v is not None}
     if overrides:
         scenario = scenario.with_overrides(overrides)
-    results = run(scenario, workers=args.workers, progress=not args.quiet, engine=args.engine)
+    results = run(scenario, workers=args.workers, progress=not args.quiet,
+                  model=model_class(args.engine))
     print(f"\n{scenario.name}: {scenario.run.replications} replications x "
           f"{scenario.run.steps} steps ({scenario.run.steps / scenario.market.steps_per_year:g}"
           f" years), {scenario.capacity} customers, root seed {scenario.run.seed}\n")
@@ -317,9 +332,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def say_what_the_engine_does() -> None:
+    """Show the engine's notices (compiling on the first run) on standard error, one line
+    each, without the rest of the logging of the libraries below."""
+    log = logging.getLogger("trustmarket")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("trustmarket: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trustmarket`` console script."""
     args = build_parser().parse_args(argv)
+    say_what_the_engine_does()
     try:
         return args.handler(args)
     except ScenarioError as exc:

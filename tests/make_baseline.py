@@ -22,11 +22,9 @@ def baseline_scenario():
         {"customers.n_initial": 500, "run.steps": 104, "customers.initial_awareness": 0.2})
 
 
-def per_replication_outcomes(replications: int = REPLICATIONS, seed: int = 7,
-                             engine: str | None = None):
+def per_replication_outcomes(replications: int = REPLICATIONS, seed: int = 7):
     """The outcomes compared: per replication and firm."""
-    per = run(baseline_scenario(), replications=replications, seed=seed,
-              engine=engine).per_replication()
+    per = run(baseline_scenario(), replications=replications, seed=seed).per_replication()
     per["behavioural_share"] = per["stage_behavioural"] / per["active_customers"].clip(lower=1)
     return per[["replication", "firm", "cumulative_profit", "churn_rate", "active_customers",
                 "behavioural_share", "purchases", "deadweight_discount"]]

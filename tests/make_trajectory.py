@@ -1,12 +1,15 @@
 """Write the fixed-seed step-by-step series that tests/test_engine_regression.py replays.
 
 First written from the numpy engine before the whole step was compiled into one kernel
-(commit a27a163); written again, from the numpy engine, when the customers' draws moved
-to the counter-based stream of ``sim.engine.streams`` (a new random stream, checked against the
-original engine by the statistical test of ``tests/test_engine_regression.py``). The
-test checks that later optimisation changes no trajectory: same scenario, same seed,
-same series. Run ``python tests/make_trajectory.py`` again only when the model's
-behaviour or random stream is meant to change, and say so in the commit.
+(commit a27a163); again when the customers' draws moved to the counter-based stream of
+``sim.engine.streams``; and again when the rules were written once and the two engines
+became one (the loops compute in double precision throughout, the Gumbel noise uses the
+system logarithm, the Bass set-up's mapping is unchanged): each time a new trajectory,
+checked against the original engine by the statistical test of
+``tests/test_engine_regression.py``. The test checks that later optimisation changes no
+trajectory: same scenario, same seed, same series. Run ``python tests/make_trajectory.py``
+again only when the model's behaviour or random stream is meant to change, and say so in
+the commit.
 """
 
 from __future__ import annotations
@@ -39,13 +42,13 @@ CASES = {
 }
 
 
-def trajectory(engine: str | None = None) -> pd.DataFrame:
+def trajectory() -> pd.DataFrame:
     """Firm series (one row per case, step and firm) with the market series joined on."""
     frames = []
     for label, (name, overrides) in CASES.items():
         scenario = load_scenario(ROOT / "scenarios" / name).with_overrides(
             {**overrides, "run.steps": STEPS})
-        model = MarketModel(scenario, seed=SEED, engine=engine)
+        model = MarketModel(scenario, seed=SEED)
         for _ in range(STEPS):
             model.step()
         firms = model.firm_timeseries().merge(model.market_timeseries(), on="step",
@@ -55,5 +58,5 @@ def trajectory(engine: str | None = None) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    trajectory(engine="numpy").to_csv(TRAJECTORY, index=False)
+    trajectory().to_csv(TRAJECTORY, index=False)
     print(f"wrote {TRAJECTORY}")

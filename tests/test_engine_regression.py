@@ -1,19 +1,17 @@
-"""The optimised engines (numpy and numba) still behave like the engines before them.
+"""The engine still behaves like the engines before it.
 
 Two checks. (1) Statistical equivalence with the original engine: optimisations changed
-the random stream three times (float32 draws; draws only where needed; the customers'
-counter-based stream of ``sim.engine.streams``, which replaced numpy's Generator for their draws),
-so for each firm and outcome the difference of means between 30 fresh replications and
-the 30 stored baseline ones (``tests/data/engine_baseline.csv``, written by
-``tests/make_baseline.py`` from the original engine) lies within the two-sample 99.9 %
-confidence bound (Welch). Six outcomes x 2 firms at 99.9 % give a ~1 % family-wise
-chance of a false alarm; the seeds are fixed, so the test is deterministic.
-(2) Same seed, same series: three fixed-seed markets replayed step by step against the
-series the numpy engine wrote when the counter-based stream came in
-(``tests/data/engine_trajectory.csv``, ``tests/make_trajectory.py``), so that later
-optimisations must keep them: the numpy engine every count exactly, the compiled engine
-every count within one customer, in at most :data:`NEAR_TIES` steps, both money to
-single-precision rounding.
+the random stream several times (float32 draws; draws only where needed; the customers'
+counter-based stream of ``sim.engine.streams``; one engine computing in double precision
+throughout), so for each firm and outcome the difference of means between 30 fresh
+replications and the 30 stored baseline ones (``tests/data/engine_baseline.csv``, written
+by ``tests/make_baseline.py`` from the original engine) lies within the two-sample 99.9 %
+confidence bound (Welch). Six outcomes x 2 firms at 99.9 % give a ~1 % family-wise chance
+of a false alarm; the seeds are fixed, so the test is deterministic. (2) Same seed, same
+series: three fixed-seed markets replayed step by step against the series recorded when
+the rules were written once (``tests/data/engine_trajectory.csv``,
+``tests/make_trajectory.py``), so that later optimisations must keep them: every count
+exactly, money to single-precision rounding.
 """
 
 from __future__ import annotations
@@ -30,9 +28,9 @@ OUTCOMES = ["cumulative_profit", "churn_rate", "active_customers", "behavioural_
             "purchases", "deadweight_discount"]
 
 
-@pytest.fixture(scope="module", params=["numpy", "numba"])
-def fresh(request) -> pd.DataFrame:
-    return per_replication_outcomes(seed=8, engine=request.param)
+@pytest.fixture(scope="module")
+def fresh() -> pd.DataFrame:
+    return per_replication_outcomes(seed=8)
 
 
 @pytest.mark.parametrize("outcome", OUTCOMES)
@@ -56,34 +54,18 @@ ROUNDED = {"price", "discount_depth", "revenue", "cost_of_goods", "discount_cost
            "mean_deal_dependence", "mean_reference_price"}
 
 
-#: Steps in which the compiled engine's counts may be one customer off: it computes parts
-#: of an experience in double precision where the rules use single, so a customer whose
-#: trust lands within a rounding error of a stage threshold can sit on the other side of
-#: it for a step (seen in one of the 3 x 60 recorded steps: one customer in stage 0
-#: rather than 1, and so "new" rather than "regular").
-NEAR_TIES = 3
-
-
-@pytest.mark.parametrize("engine", ["numpy", "numba"])
-def test_same_seed_gives_the_recorded_series(engine):
+def test_same_seed_gives_the_recorded_series():
     recorded = pd.read_csv(TRAJECTORY)
-    now = trajectory(engine=engine)
+    now = trajectory()
     assert list(now.columns) == list(recorded.columns)
     assert len(now) == len(recorded)
     counts = [c for c in recorded.select_dtypes("number").columns if c not in ROUNDED]
     assert {"active_customers", "churned", "churn_needs_moved", "speakers",
             "lifecycle_regular", "strategy_switches"} <= set(counts)
-    missed = {column: np.abs(now[column].to_numpy() - recorded[column].to_numpy())
-              for column in counts}
-    if engine == "numpy":
-        assert all(not gap.any() for gap in missed.values()), {
-            c: int(np.count_nonzero(g)) for c, g in missed.items() if g.any()}
-    else:
-        assert max(gap.max() for gap in missed.values()) <= 1
-        off = np.logical_or.reduce([gap > 0 for gap in missed.values()])
-        steps_off = recorded.loc[off, ["case", "step"]].drop_duplicates()
-        assert len(steps_off) <= NEAR_TIES, steps_off
+    missed = {c: int(np.count_nonzero(now[c].to_numpy() != recorded[c].to_numpy()))
+              for c in counts}
+    assert not any(missed.values()), {c: k for c, k in missed.items() if k}
     for column in ROUNDED:
         np.testing.assert_allclose(now[column].to_numpy(), recorded[column].to_numpy(),
-                                   rtol=1e-5, atol=1e-6, err_msg=f"{engine} {column}")
+                                   rtol=1e-5, atol=1e-6, err_msg=column)
     assert (now["strategy"] == recorded["strategy"]).all()

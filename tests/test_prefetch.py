@@ -4,10 +4,6 @@ changes nothing, even for addresses outside the array."""
 import numpy as np
 import pytest
 
-from sim.engine.kernels import AVAILABLE
-
-pytestmark = pytest.mark.skipif(not AVAILABLE, reason="the numba engine is not installed")
-
 
 @pytest.mark.parametrize("dtype", [np.bool_, np.int32, np.int64, np.float32, np.float64])
 def test_prefetch_changes_no_result(dtype):

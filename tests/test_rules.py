@@ -1,256 +1,265 @@
-"""Rule tests: the direction and bounds of each mechanism, one rule at a time."""
+"""Rule tests: the direction and bounds of each mechanism, one rule at a time (the rules
+are scalar functions; their array form comes from :func:`sim.rules.elementwise`)."""
 
 from __future__ import annotations
+
+import ast
+import inspect
+import math
 
 import numpy as np
 import pytest
 
-from sim.network import from_edges
-from sim.rules import awareness, choice, churn, needs, pricing, satisfaction, trust, value
-from sim.rules import word_of_mouth as wom
+from sim.rules import (
+    MODULES,
+    RULES,
+    awareness,
+    choice,
+    churn,
+    economics,
+    elementwise,
+    needs,
+    occasions,
+    pricing,
+    satisfaction,
+    trust,
+    value,
+    word_of_mouth,
+)
 
 BAND = 0.08
 
 
+def test_every_rule_says_what_it_implements_and_is_written_once():
+    for module in MODULES:
+        assert "seed" in (module.__doc__ or "").lower(), module.__name__
+    for name, rule in RULES.items():
+        assert rule.__doc__ and len(rule.__doc__) > 40, name
+        assert not inspect.isgeneratorfunction(rule)
+        tree = ast.parse(inspect.getsource(rule))
+        loops = [n for n in ast.walk(tree)
+                 if isinstance(n, (ast.For, ast.While, ast.comprehension))]
+        numpy = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in ("np", "numpy")]
+        assert not loops and not numpy, f"{name}: rules hold no loops and call no numpy"
+
+
 def test_satisfying_experience_raises_trust_and_failure_lowers_it():
-    t = np.array([0.2, 0.2], dtype=np.float32)
-    after = trust.update_trust(t, np.array([0.05, -0.3]), BAND, 0.05, 0.1, 0.7)
-    assert after[0] > 0.2 > after[1]
+    assert trust.update_trust(0.2, 0.05, BAND, 0.05, 0.1, 0.7) > 0.2
+    assert trust.update_trust(0.2, -0.3, BAND, 0.05, 0.1, 0.7) < 0.2
 
 
 def test_failure_hurts_less_at_high_trust():
-    low, high = np.array([0.2]), np.array([0.9])
-    bad = np.array([-0.3])
-    drop_low = low - trust.update_trust(low, bad, BAND, 0.05, 0.1, 0.7)
-    drop_high = high - trust.update_trust(high, bad, BAND, 0.05, 0.1, 0.7)
-    assert 0 < drop_high[0] < drop_low[0]
+    drop_low = 0.2 - trust.update_trust(0.2, -0.3, BAND, 0.05, 0.1, 0.7)
+    drop_high = 0.9 - trust.update_trust(0.9, -0.3, BAND, 0.05, 0.1, 0.7)
+    assert 0 < drop_high < drop_low
 
 
 def test_trust_gains_diminish_and_stay_in_bounds():
-    t = np.linspace(0, 1, 11)
-    up = trust.update_trust(t, np.full(11, 0.5), BAND, 0.3, 0.5, 0.0) - t
+    levels = np.linspace(0, 1, 11)
+    up = elementwise(trust.update_trust)(levels, 0.5, BAND, 0.3, 0.5, 0.0) - levels
     assert np.all(np.diff(up) <= 1e-12)
-    extremes = trust.update_trust(t, np.full(11, -10.0), BAND, 1.0, 1.0, 0.0)
-    assert extremes.min() >= 0 and trust.update_trust(t, np.full(11, 10.0), BAND, 1.0, 1.0,
-                                                      0.0).max() <= 1
+    for signal in (-10.0, 10.0):
+        after = elementwise(trust.update_trust)(levels, signal, BAND, 1.0, 1.0, 0.0)
+        assert after.min() >= 0 and after.max() <= 1
+
+
+def test_within_the_zone_of_tolerance_trust_still_grows():
+    """Meeting expectation within half a band counts as satisfying (no excess)."""
+    assert trust.update_trust(0.0, -0.03, BAND, 0.05, 0.1, 0.7) == pytest.approx(0.05)
 
 
 def test_trust_stages_by_threshold():
-    t = np.array([0.0, 0.29, 0.3, 0.6, 0.85])
-    assert trust.trust_stage(t, (0.3, 0.55, 0.8)).tolist() == [0, 0, 1, 2, 3]
+    stages = [trust.trust_stage(t, 0.3, 0.55, 0.8) for t in (0.0, 0.29, 0.3, 0.6, 0.85)]
+    assert stages == [0, 0, 1, 2, 3]
 
 
 def test_trust_decays_without_purchases():
-    assert trust.decay_trust(np.array([0.5]), 0.1)[0] == pytest.approx(0.45)
-
-
-def test_rating_scale_and_zone_of_tolerance():
-    s = np.array([-1.0, -0.1, 0.0, 0.035, 0.1, 1.0])
-    assert satisfaction.rating(s, BAND).tolist() == [1, 2, 3, 3, 4, 5]
-    assert satisfaction.expectations_met(np.array([-0.03, -0.05]), BAND).tolist() == [True, False]
-    assert satisfaction.shortfall(np.array([0.0, -0.2]), BAND)[1] == pytest.approx(2.0)
-
-
-def test_comparison_standard_pulls_toward_best_known():
-    assert satisfaction.comparison_standard(np.array([0.5]), np.array([0.7]), 0.5)[0] == \
-        pytest.approx(0.6)
-    assert satisfaction.comparison_standard(np.array([0.7]), np.array([0.7]), 0.5)[0] == \
-        pytest.approx(0.7)
+    assert trust.decay_trust(0.5, 0.1) == pytest.approx(0.45)
 
 
 def test_discount_raises_value_for_money_not_trust():
-    """Customer bribery: a discount shows in satisfaction, not in the trust update."""
-    paid = np.array([0.8, 1.0])
-    vfm = satisfaction.value_for_money(paid, np.array([1.0, 1.0]))
-    assert vfm[0] > vfm[1] == 0
-    # The model feeds trust with surprise + price_trust_weight * vfm; at the seed's
-    # weight 0 the same performance gives the same trust whatever the price.
-    t = np.array([0.4, 0.4])
-    surprise = np.zeros(2)
-    after = trust.update_trust(t, surprise + 0.0 * vfm, BAND, 0.05, 0.1, 0.7)
-    assert after[0] == after[1]
+    """Customer bribery: a discount shows in satisfaction, not in the trust signal."""
+    vfm = satisfaction.value_for_money(0.8, 1.0)
+    assert vfm > satisfaction.value_for_money(1.0, 1.0) == 0
+    assert satisfaction.satisfaction(0.0, vfm, 0.5) > 0
+    assert trust.trust_signal(0.0, vfm, 0.0, 0.5) == 0.0  # the seeds' weight: none
+    assert trust.trust_signal(0.0, vfm, 1.0, 0.5) > 0.0
+
+
+def test_rating_scale_and_zone_of_tolerance():
+    ratings = [satisfaction.rating(s, BAND) for s in (-1.0, -0.1, 0.0, 0.035, 0.1, 1.0)]
+    assert ratings == [1, 2, 3, 3, 4, 5]
+    assert satisfaction.shortfall(0.0, BAND) == 0.0
+    assert satisfaction.shortfall(-0.2, BAND) == pytest.approx(2.0)
+
+
+def test_comparison_standard_pulls_toward_best_known():
+    assert satisfaction.comparison_standard(0.5, 0.7, 0.5) == pytest.approx(0.6)
+    assert satisfaction.comparison_standard(0.7, 0.6, 0.5) == pytest.approx(0.7)
+    assert satisfaction.disconfirmation(0.6, 0.5) == pytest.approx(0.1)
+
+
+def test_expectations_adapt_toward_experience():
+    assert satisfaction.adapt_expectation(0.5, 0.9, 0.25) == pytest.approx(0.6)
 
 
 def test_discounted_purchase_raises_deal_dependence_full_price_lowers_it():
-    d = np.array([0.3, 0.3], dtype=np.float32)
-    after = pricing.update_deal_dependence(d, np.array([True, False]), 0.1, 0.05)
-    assert after[0] > 0.3 > after[1]
+    assert pricing.update_deal_dependence(0.3, True, 0.1, 0.05) > 0.3
+    assert pricing.update_deal_dependence(0.3, False, 0.1, 0.05) < 0.3
+    assert pricing.update_deal_dependence(1.0, True, 0.5, 0.05) == 1.0
 
 
 def test_reference_price_follows_paid_price():
-    ref = pricing.update_reference_price(np.array([1.0]), np.array([0.8]), 0.25)
-    assert ref[0] == pytest.approx(0.95)
+    assert pricing.update_reference_price(1.0, 0.8, 0.25) == pytest.approx(0.95)
 
 
 def test_prospect_theory_losses_loom_larger_and_zone_of_indifference():
-    ref = np.ones(4)
-    prices = np.array([1.02, 0.98, 1.2, 0.8])
-    d = pricing.price_disutility(prices, ref, np.ones(4), loss_aversion=2.0, zone=0.05)
+    d = [pricing.price_disutility(r, 1.0, 2.0, 0.05) for r in (1.02, 0.98, 1.2, 0.8)]
     assert d[0] == 0 and d[1] == 0
-    assert d[2] == pytest.approx(-2 * d[3])
+    assert d[2] == pytest.approx(-2 * d[3]) and d[2] > 0
 
 
 def test_trust_lowers_and_deal_dependence_raises_price_sensitivity():
-    base = np.ones(3)
-    s = pricing.effective_sensitivity(base, np.array([0.0, 1.0, 0.0]),
-                                      np.array([0.0, 0.0, 1.0]), 0.5, 1.5)
-    assert s[1] < s[0] < s[2]
+    base = pricing.effective_sensitivity(1.0, 0.0, 0.0, 0.5, 1.5)
+    assert pricing.effective_sensitivity(1.0, 1.0, 0.0, 0.5, 1.5) < base
+    assert pricing.effective_sensitivity(1.0, 0.0, 1.0, 0.5, 1.5) > base
 
 
-def test_promotion_schedule():
-    on = [pricing.promotion_active(t, 4, 2) for t in range(8)]
-    assert on == [True, True, False, False] * 2
+def test_promotion_schedule_and_price():
+    assert [pricing.promotion_active(t, 4, 2) for t in range(8)] == [True, True, False, False] * 2
     assert not any(pricing.promotion_active(t, 4, 0) for t in range(8))
+    assert pricing.promotion_price(1.2, 0.25) == pytest.approx(0.9)
 
 
 def test_needs_drift_on_the_circle_and_personalisation_keeps_fit():
-    rng = np.random.default_rng(1)
-    need = rng.random(1000).astype(np.float32)
-    moved = needs.drift_needs(need, 0.1, rng)
-    assert moved.min() >= 0 and moved.max() < 1 and not np.allclose(moved, need)
-    far = np.array([0.0], dtype=np.float32)
-    plain = needs.product_fit(far, np.array([0.5]), np.array([0.0]), 1.0)
-    tailored = needs.product_fit(far, np.array([0.5]), np.array([0.8]), 1.0)
-    assert plain[0] == pytest.approx(0.0) and tailored[0] == pytest.approx(0.8)
-    wraps = needs.product_fit(np.array([0.95], dtype=np.float32), np.array([0.05]),
-                              np.array([0.0]), 1.0)
-    assert wraps[0] == pytest.approx(0.8, abs=1e-6)
+    assert needs.drift_need(0.95, 0.1) == pytest.approx(0.05)
+    assert needs.drift_need(0.05, -0.1) == pytest.approx(0.95)
+    assert 0 <= needs.drift_need(0.0, -1e-18) < 1
+    assert needs.product_fit(0.0, 0.5, 0.0, 1.0) == pytest.approx(0.0)
+    assert needs.product_fit(0.0, 0.5, 0.8, 1.0) == pytest.approx(0.8)
+    assert needs.product_fit(0.95, 0.05, 0.0, 1.0) == pytest.approx(0.8)
 
 
 def test_mean_value_rises_with_quality_service_and_fit():
-    w = np.array([[0.6, 0.3, 0.1]])
-    base = value.mean_value(np.array([0.5]), w, np.array(0.2), np.array(0.2), np.array(0.5))
-    for kwargs in ({"quality": 0.9}, {"service": 0.9}):
-        args = {"quality": 0.2, "service": 0.2} | kwargs
-        better = value.mean_value(np.array([0.5]), w, np.array(args["quality"]),
-                                  np.array(args["service"]), np.array(0.5))
-        assert better[0] > base[0]
-    assert value.mean_value(np.array([0.9]), w, np.array(0.2), np.array(0.2),
-                            np.array(0.5))[0] > base[0]
+    base = value.mean_value(0.5, 0.6, 0.3, 0.1, 0.2, 0.2, 0.5)
+    assert value.mean_value(0.5, 0.6, 0.3, 0.1, 0.9, 0.2, 0.5) > base
+    assert value.mean_value(0.5, 0.6, 0.3, 0.1, 0.2, 0.9, 0.5) > base
+    assert value.mean_value(0.9, 0.6, 0.3, 0.1, 0.2, 0.2, 0.5) > base
+    assert 0 <= value.mean_value(1.0, 0.6, 0.3, 0.1, 1.0, 1.0, 1.0) <= 1
 
 
 def test_levers_plug_the_holes():
-    p = value.failure_probabilities(np.full(5, 0.1), np.array([[0.0] * 5, [1.0] * 5]), 0.9)
-    assert np.allclose(p[0], 0.1) and np.allclose(p[1], 0.01)
+    assert value.failure_probability(0.1, 0.0, 0.9) == pytest.approx(0.1)
+    assert value.failure_probability(0.1, 1.0, 0.9) == pytest.approx(0.01)
 
 
-def test_failures_and_recovery_frequencies():
-    rng = np.random.default_rng(2)
-    fails = value.draw_failures(np.full((20000, 5), 0.2), rng.random((20000, 5)))
-    assert fails.mean() == pytest.approx(0.2, abs=0.01)
-    failed = np.ones(20000, dtype=bool)
-    complained, recovered = value.complaints_and_recovery(failed, 0.1, np.full(20000, 0.5),
-                                                          rng.random((2, 20000)))
-    assert complained.mean() == pytest.approx(0.1, abs=0.01)
-    assert recovered.mean() == pytest.approx(0.05, abs=0.01)
-    assert not np.any(recovered & ~complained)
-
-
-def test_experienced_value_subtracts_failure_severity():
-    v = value.experienced_value(np.full(2, 0.7, dtype=np.float32),
-                                np.array([[False] * 5, [True, False, False, False, True]]),
-                                np.array([0.3, 0.1, 0.1, 0.1, 0.2]), np.array([0.0, 0.05]))
-    assert v[0] == pytest.approx(0.7) and v[1] == pytest.approx(0.25)
+def test_perceived_value_subtracts_failures_and_rewards_recovery():
+    assert value.perceived_value(0.7, 0.45, 0.0, False, 0.05) == pytest.approx(0.25)
+    assert value.perceived_value(0.7, 0.0, 0.02, True, 0.05) == pytest.approx(0.77)
 
 
 def test_churn_leaves_more_after_worse_experiences_less_with_trust():
-    p = churn.leave_probability(np.array([0.0, 1.0, 3.0]), np.zeros(3), 0.2, 0.7)
-    assert p[0] == 0 < p[1] < p[2]
-    assert churn.leave_probability(np.array([3.0]), np.array([1.0]), 0.2, 0.7)[0] < p[2]
+    p = [churn.leave_probability(s, 0.0, 0.2, 0.7) for s in (0.0, 1.0, 3.0, 10.0)]
+    assert p[0] == 0 < p[1] < p[2] < p[3] == 1.0
+    assert churn.leave_probability(3.0, 1.0, 0.2, 0.7) < p[2]
 
 
-def test_churn_causes_are_attributed():
-    holes = np.zeros((4, 5))
-    holes[0, 0] = 0.35  # rude staff
-    holes[1, 3] = 0.4   # poor quality
-    need_loss = np.array([0.0, 0.0, 0.2, 0.0])
-    price_loss = np.array([0.0, 0.0, 0.1, 0.3])
-    causes = churn.attribute_cause(holes, need_loss, price_loss)
-    assert causes.tolist() == [0, 3, 6, 7]
-    # Nothing lost: blamed on the product.
-    assert churn.attribute_cause(np.zeros((1, 5)), np.zeros(1), np.zeros(1)).tolist() == [3]
-
-
-def test_word_of_mouth_reaches_only_graph_neighbours():
-    rng = np.random.default_rng(4)
-    g = from_edges(6, np.array([[0, 1], [0, 2], [3, 4]]))
-    speakers = np.array([0, 3])
-    owner, listener = wom.spread(speakers, g.indptr, g.indices, reach=10, rng=rng)
-    pairs = {(int(speakers[o]), int(lst)) for o, lst in zip(owner, listener, strict=True)}
-    assert pairs == {(0, 1), (0, 2), (3, 4)}
-
-
-def test_word_of_mouth_mean_reach_matches_configured():
-    rng = np.random.default_rng(5)
-    n, k = 2000, 20
-    edges = np.array([(i, (i + j) % n) for i in range(n) for j in range(1, k // 2 + 1)])
-    g = from_edges(n, edges)
-    speakers = np.arange(n)
-    owner, _ = wom.spread(speakers, g.indptr, g.indices, reach=4.0, rng=rng)
-    assert owner.size / n == pytest.approx(4.0, rel=0.03)
+def test_losses_that_churn_is_blamed_on():
+    assert churn.need_loss(0.6, 0.0, 0.9, 0.5) == pytest.approx(0.6 * 0.5 * 0.4)
+    assert churn.need_loss(0.6, 0.0, 0.5, 0.9) == 0.0  # the need moved closer
+    assert churn.price_loss(-0.2, 0.5) == pytest.approx(0.1)
+    assert churn.price_loss(0.2, 0.5) == 0.0
 
 
 def test_speaking_depends_on_rating_and_advocacy():
-    pos, neg = wom.speaking_probability(np.array([0, 2, 3, 5, 5]),
-                                        np.array([False, False, False, False, True]),
-                                        0.1, 0.02, 0.3, 2.0)
-    assert pos.tolist() == pytest.approx([0, 0, 0.02, 0.1, 0.2])
-    assert neg.tolist() == pytest.approx([0, 0.3, 0, 0, 0])
+    well = [word_of_mouth.speak_well_probability(r, b, 0.1, 0.02, 2.0)
+            for r, b in ((0, False), (2, False), (3, False), (5, False), (5, True))]
+    assert well == pytest.approx([0, 0, 0.02, 0.1, 0.2])
+    ill = [word_of_mouth.speak_ill_probability(r, 0.3) for r in (0, 1, 2, 3, 5)]
+    assert ill == pytest.approx([0, 0.3, 0.3, 0, 0])
+    assert word_of_mouth.speak_well_probability(5, True, 0.8, 0.02, 2.0) == 1.0
 
 
-def test_awareness_hazard_is_linear_in_messages_and_capped():
-    h = awareness.awareness_hazard(np.array([0.03]), np.array([[0.0], [2.0], [100.0]]), 0.1)
-    assert h[:, 0].tolist() == pytest.approx([0.03, 0.23, 1.0])
+def test_each_neighbour_is_told_so_that_reach_people_hear_on_average():
+    assert word_of_mouth.tell_probability(4.0, 20) * 20 == pytest.approx(4.0)
+    assert word_of_mouth.tell_probability(4.0, 2) == 1.0
+    assert word_of_mouth.tell_probability(4.0, 0) == 1.0
+
+
+def test_hearsay_moves_expectations_and_trusters_discount_bad_news():
+    assert word_of_mouth.hearsay_weight(True, 0.8) == pytest.approx(0.2)
+    assert word_of_mouth.hearsay_weight(False, 0.8) == 1.0
+    assert word_of_mouth.hearsay_shift(3, 1.0, 0.03) == pytest.approx(0.06)
+
+
+def test_awareness_chance_is_linear_in_messages_and_capped():
+    chances = [awareness.awareness_probability(0.03, k, 0.1) for k in (0, 2, 100)]
+    assert chances == pytest.approx([0.03, 0.23, 1.0])
 
 
 def test_over_claiming_raises_first_expectation():
-    honest = awareness.first_expectation(0.5, np.array([0.6]), 0.5)
-    inflated = awareness.first_expectation(0.5, np.array([0.6 * 1.3]), 0.5)
-    assert inflated[0] > honest[0]
+    honest = awareness.first_expectation(0.5, awareness.advertised_claim(0.6, 0.0), 0.5)
+    inflated = awareness.first_expectation(0.5, awareness.advertised_claim(0.6, 0.3), 0.5)
+    assert inflated > honest == pytest.approx(0.55)
 
 
-def _utilities(**kw):
-    args = dict(expected=np.array([[0.6, 0.6]]), trust=np.array([[0.0, 0.0]]),
-                stage=np.array([[0, 0]]), current=np.array([-1]),
-                price=np.array([[1.0, 1.0]]), reference=np.array([1.0]),
-                sensitivity=np.array([1.0]), dependence=np.array([0.0]))
-    args |= kw
-    return choice.utilities(**args, emotional_preference=0.2, switching_cost=0.05,
-                            trust_insensitivity=0.5, deal_sensitivity=1.5, loss_aversion=2.0,
-                            zone=0.05)
+def _utility(**kw):
+    args = dict(expected=0.6, relative_price=1.0, sensitivity=1.0, trust=0.0, emotional=False,
+                current=False, loss_aversion=2.0, zone=0.05, emotional_preference=0.2,
+                switching_cost=0.05) | kw
+    return choice.utility(**args)
 
 
 def test_choice_prefers_trusted_current_and_cheaper():
-    u = _utilities(trust=np.array([[0.7, 0.0]]), stage=np.array([[2, 0]]))
-    assert u[0, 0] > u[0, 1]
-    u = _utilities(current=np.array([1]))
-    assert u[0, 1] > u[0, 0]
-    u = _utilities(price=np.array([[0.8, 1.0]]))
-    assert u[0, 0] > u[0, 1]
+    base = _utility()
+    assert _utility(trust=0.7, emotional=True) > base
+    assert _utility(trust=0.7, emotional=False) == base  # preference starts at the emotional stage
+    assert _utility(current=True) > base
+    assert _utility(relative_price=0.8) > base > _utility(relative_price=1.2)
 
 
 def test_deal_dependent_shopper_dislikes_full_price_more():
-    plain = _utilities(reference=np.array([0.8]))
-    hooked = _utilities(reference=np.array([0.8]), dependence=np.array([1.0]))
-    assert hooked[0, 0] < plain[0, 0]
+    plain = pricing.effective_sensitivity(1.0, 0.0, 0.0, 0.5, 1.5)
+    hooked = pricing.effective_sensitivity(1.0, 0.0, 1.0, 0.5, 1.5)
+    assert _utility(relative_price=1.25, sensitivity=hooked) < _utility(relative_price=1.25,
+                                                                        sensitivity=plain)
 
 
 def test_behavioural_trusters_resist_rivals_promotions():
-    seen = choice.seen_prices(np.array([1.0, 0.7]), np.array([1.0, 1.0]), np.zeros(2),
-                              np.zeros((2, 2), dtype=bool), np.array([0, 0]),
-                              np.array([3, 0]), promotion_resistance=0.8)
-    assert seen[0, 1] == pytest.approx(0.94) and seen[1, 1] == pytest.approx(0.7)
+    assert choice.seen_price(0.7, 1.0, 0.0, False, True, 0.8) == pytest.approx(0.94)
+    assert choice.seen_price(0.7, 1.0, 0.0, False, False, 0.8) == pytest.approx(0.7)
+    assert choice.seen_price(1.0, 1.0, 0.1, True, False, 0.8) == pytest.approx(0.9)
 
 
-def test_choose_respects_awareness_and_outside_option():
-    rng = np.random.default_rng(6)
-    m = 5000
-    u = np.tile([[0.5, 0.5]], (m, 1))
-    avail = np.tile([[True, False]], (m, 1))
-    picks = choice.choose(u, avail, -100.0, 10.0, rng.gumbel(size=(m, 3)))
-    assert set(np.unique(picks)) == {0}
-    none = choice.choose(u, avail, 100.0, 10.0, rng.gumbel(size=(m, 3)))
-    assert set(np.unique(none)) == {choice.OUTSIDE}
-    # Logit shares: equal utilities split evenly.
-    both = choice.choose(u, np.ones((m, 2), dtype=bool), -100.0, 10.0, rng.gumbel(size=(m, 3)))
-    assert (both == 0).mean() == pytest.approx(0.5, abs=0.03)
+def test_logit_scores_follow_utility_and_noise():
+    assert choice.choice_score(0.5, 10.0, 0.3) == pytest.approx(5.3)
+
+
+def test_trusting_customers_buy_more_and_cost_less_to_serve():
+    assert economics.units_bought(2.0, 1.0, 0.3) == pytest.approx(2.6)
+    new, old = (economics.serving_cost(t, 0.1, 0.5, 52) for t in (0, 104))
+    assert new == pytest.approx(0.1) and old == pytest.approx(0.05)
+
+
+def test_costs_of_a_purchase_and_of_acquisition():
+    assert economics.goods_cost(2.0, 1.0, 0.5, 0.1) == pytest.approx(1.2)
+    assert economics.points_cost(10.0, 0.05, 0.8) == pytest.approx(0.4)
+    assert economics.complaint_cost(0.5, 0.4) == pytest.approx(0.2)
+    assert economics.advertising_cost(0.1, 1000, 0.02) == pytest.approx(2.0)
+    assert economics.relationship_spend(1.0, 0.5, 0.0, 0.03, 0.04, 0.05) == pytest.approx(0.05)
+
+
+def test_occasion_rates_and_chances_are_inverse():
+    for p in (0.0, 0.1, 0.5, 0.99):
+        assert occasions.occasion_probability(occasions.occasion_rate(p)) == pytest.approx(p)
+    assert occasions.occasion_rate(1.0) == math.inf
+
+
+def test_array_forms_are_the_rules_broadcast():
+    t = np.array([0.1, 0.5, 0.9])
+    np.testing.assert_array_equal(
+        elementwise(trust.update_trust)(t, np.array([0.1, -0.2, 0.0]), BAND, 0.05, 0.1, 0.7),
+        [trust.update_trust(a, s, BAND, 0.05, 0.1, 0.7) for a, s in zip(t, (0.1, -0.2, 0.0),
+                                                                       strict=True)])
+    stages = elementwise(trust.trust_stage)(np.array([0.0, 0.6]), 0.3, 0.55, 0.8)
+    assert stages.tolist() == [0, 2]

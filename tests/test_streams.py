@@ -1,120 +1,115 @@
-"""The counter-based stream of the customers' draws (sim/streams.py).
-
-The two engines stay on one trajectory only if the numpy side and the compiled loops
-give the same numbers for the same positions, so that is checked draw type by draw
-type; the distributions are checked at fixed keys with stated tolerances.
-"""
+"""The counter-based stream of the customers' draws (sim/engine/streams.py): a number
+depends only on its position, the Python (JIT off) and compiled functions give the same
+numbers, and each transform has its distribution (fixed keys, stated tolerances)."""
 
 from __future__ import annotations
 
-import importlib.util
+import os
+import subprocess
 import sys
+from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 from scipy import stats
 
 from sim.engine import streams
-from sim.engine.streams import CounterStream
 from sim.model import MarketModel
 
-KEY = 0x2545F4914F6CDD1D
+KEY = np.uint64(0x2545F4914F6CDD1D)
+ROOT = Path(__file__).resolve().parent.parent
+DRAWS = {"uniform": streams.uniform_at, "uniform53": streams.uniform53_at,
+         "normal": streams.normal_at}
 
 
-def pair(key: int = KEY) -> tuple[CounterStream, np.ndarray]:
-    """A numpy-side stream and the state of an identical one for the compiled loops."""
-    return CounterStream(key), CounterStream(key).state
+@numba.njit
+def _draw(kind, key, first, n):
+    out = np.empty(n)
+    for k in range(n):
+        position = first + np.uint64(k)
+        if kind == 0:
+            out[k] = streams.uniform_at(key, position)
+        elif kind == 1:
+            out[k] = streams.uniform53_at(key, position)
+        else:
+            out[k] = streams.normal_at(key, position)
+    return out
 
 
-def test_numpy_and_compiled_draws_give_the_same_numbers():
-    a, b = pair()
-    assert np.array_equal(a.random(1001, dtype=np.float32), streams.uniforms32(b, 1001))
-    assert np.array_equal(a.random((3, 7)), streams.uniforms64(b, 21).reshape(3, 7))
-    # 200,000 normals take the ziggurat's wedge path ~2,000 times and its tail ~50 times.
-    assert np.array_equal(a.standard_normal(200_000, dtype=np.float32),
-                          streams.normals32(b, 200_000))
-    assert np.array_equal(a.binomial(9_999, 5 / 9_999, size=5_000),
-                          streams.binomials(b, 9_999, 5 / 9_999, 5_000))
-    assert np.array_equal(a.integers(0, 37, size=5_000), streams.integers(b, 0, 37, 5_000))
-    assert np.array_equal(a.standard_gumbel((100_000, 3)),
-                          streams.gumbels32(b, 300_000).reshape(100_000, 3))
-    assert a.used == int(b[1]) == 1001 + 21 + 200_000 + 5_000 + 5_000 + 300_000
+def gumbels(n: int, key: np.uint64 = KEY, where: np.ndarray | None = None) -> np.ndarray:
+    out = np.zeros(n)
+    streams.gumbels_where(key, np.uint64(0), np.arange(n) if where is None else where, out)
+    return out
 
 
-def test_numbers_drawn_one_by_one_in_a_compiled_loop_are_the_streams_numbers():
-    import numba
-
-    @numba.njit
-    def one_by_one(state, n):
-        u = np.empty(n, np.float32)
-        z = np.empty(n, np.float32)
-        key, first = streams.position(state)
-        for k in range(n):
-            u[k] = streams.uniform32_at(key, first + np.uint64(k))
-        streams.advance(state, n)
-        key, first = streams.position(state)
-        for k in range(n):  # ~500 through the ziggurat's rare path
-            z[k] = streams.normal32_at(key, first + np.uint64(k))
-        streams.advance(state, n)
-        return u, z
-
-    a, b = pair()
-    u, z = one_by_one(b, 50_000)
-    assert np.array_equal(u, a.random(50_000, dtype=np.float32))
-    assert np.array_equal(z, a.standard_normal(50_000, dtype=np.float32))
-    assert a.used == int(b[1]) == 100_000
+@numba.njit
+def _counts(key, n, trials, p, low, high):
+    binomial = np.empty(n, np.int64)
+    integer = np.empty(n, np.int64)
+    for k in range(n):
+        binomial[k] = streams.binomial_at(key, np.uint64(k), trials, p)
+        integer[k] = streams.integer_at(key, np.uint64(n + k), low, high)
+    return binomial, integer
 
 
-def test_gumbels_drawn_where_needed_are_the_streams_numbers_there():
-    """The choice computes Gumbel noise only for the firms a shopper knows: those entries
-    must be the numbers of the full draw, and the stream must move on by all of it."""
-    a, b = pair()
-    rng = np.random.default_rng(5)
-    # More than one block of the compiled loop, with gaps of every length.
-    needed = np.flatnonzero(rng.random(3_000) < 0.6)
-    partial = streams.gumbels32_where(b, 3_000, needed)
-    full = a.standard_gumbel(3_000)
-    assert np.array_equal(partial[needed], full[needed])
-    assert not partial[np.setdiff1d(np.arange(3_000), needed)].any()
-    assert a.used == int(b[1]) == 3_000
-    assert np.array_equal(a.random(10, dtype=np.float32), streams.uniforms32(b, 10))
-
-
-def streams_without_numba(monkeypatch):
-    """A separate copy of sim.engine.streams imported as if numba were not installed."""
-    monkeypatch.setitem(sys.modules, "numba", None)
-    spec = importlib.util.spec_from_file_location("streams_plain", streams.__file__)
-    plain = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(plain)
-    assert plain.numba is None
-    return plain
-
-
-def test_without_numba_the_stream_gives_the_same_numbers(monkeypatch):
-    plain = streams_without_numba(monkeypatch)
-    a, b = CounterStream(KEY), plain.CounterStream(KEY)
-    # 20,000 normals: ~200 through the ziggurat's rare path, here as plain Python.
-    assert np.array_equal(a.standard_normal(20_000, dtype=np.float32),
-                          b.standard_normal(20_000, dtype=np.float32))
-    assert np.array_equal(a.random(500, dtype=np.float32), b.random(500, dtype=np.float32))
-    assert np.array_equal(a.binomial(50, 0.1, size=500), b.binomial(50, 0.1, size=500))
-    assert np.array_equal(a.standard_gumbel(500), b.standard_gumbel(500))
+def draw(kind: str, n: int, key: np.uint64 = KEY, first: int = 0) -> np.ndarray:
+    return _draw(list(DRAWS).index(kind), key, np.uint64(first), n)
 
 
 def test_a_number_depends_only_on_its_position():
-    whole = CounterStream(KEY).random(300, dtype=np.float32)
-    pieces = CounterStream(KEY)
-    parts = [pieces.random(n, dtype=np.float32) for n in (1, 99, 200)]
+    whole = draw("uniform", 300)
+    parts = [draw("uniform", n, first=start) for start, n in ((0, 1), (1, 99), (100, 200))]
     assert np.array_equal(whole, np.concatenate(parts))
-    other = CounterStream(KEY + 1).random(300, dtype=np.float32)
+    other = draw("uniform", 300, key=KEY + np.uint64(1))
     assert np.mean(whole == other) < 0.01
 
 
-def test_uniforms_are_uniform():
-    u = streams.uniforms32(CounterStream(KEY).state, 1_000_000)
+def test_position_and_advance_walk_the_stream():
+    state = np.array([KEY, 5], dtype=np.uint64)
+    key, used = streams.position(state)
+    assert key == KEY and used == 5
+    streams.advance(state, 7)
+    assert int(state[1]) == 12
+
+
+PYTHON_DRAWS = """
+import sys, numpy as np
+from sim.engine import streams
+key, n = np.uint64(int(sys.argv[1])), int(sys.argv[2])
+with np.errstate(over="ignore"):  # the stream's arithmetic is modulo 2**64 by design
+    rows = [[f(key, np.uint64(k)) for k in range(n)] for f in (
+        streams.uniform_at, streams.uniform53_at, streams.normal_at)]
+    gumbel = np.zeros(n)
+    streams.gumbels_where(key, np.uint64(0), np.arange(n), gumbel)
+    rows.append(list(gumbel))
+    rows.append([streams.binomial_at(key, np.uint64(k), 40, 0.3) for k in range(n)])
+np.save(sys.argv[3], np.array(rows, dtype=float))
+"""
+
+
+def test_python_and_compiled_draws_give_the_same_numbers(tmp_path):
+    """With the JIT off the same functions run as Python on numpy scalars; the numbers
+    must be the same bits (20,000 normals take the ziggurat's rare path ~200 times)."""
+    n = 20_000
+    out = tmp_path / "draws.npy"
+    done = subprocess.run([sys.executable, "-c", PYTHON_DRAWS, str(int(KEY)), str(n), str(out)],
+                          env={**os.environ, "NUMBA_DISABLE_JIT": "1"}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    python = np.load(out)
+    for row, kind in enumerate(DRAWS):
+        assert np.array_equal(draw(kind, n), python[row]), kind
+    assert np.array_equal(gumbels(n), python[3])
+    assert np.array_equal(_counts(KEY, n, 40, 0.3, 0, 1)[0], python[4])
+
+
+def test_uniforms_are_uniform_and_on_their_grids():
+    u = draw("uniform", 1_000_000)
     assert u.min() >= 0.0 and u.max() < 1.0
-    assert stats.kstest(u.astype(float), "uniform").pvalue > 0.01
-    v = CounterStream(KEY).random(1_000_000)
+    assert np.array_equal(u, u.astype(np.float32))  # 24 bits: exactly a float32 value
+    assert stats.kstest(u, "uniform").pvalue > 0.01
+    v = draw("uniform53", 1_000_000)
     assert stats.kstest(v, "uniform").pvalue > 0.01
     # Consecutive draws are uncorrelated (|r| < 4 standard errors at n = 10^6).
     assert abs(np.corrcoef(v[:-1], v[1:])[0, 1]) < 4 / np.sqrt(v.size)
@@ -122,7 +117,7 @@ def test_uniforms_are_uniform():
 
 def test_normals_are_standard_normal_in_the_body_and_the_tails():
     n = 4_000_000
-    z = streams.normals32(CounterStream(KEY).state, n).astype(float)
+    z = draw("normal", n)
     assert abs(z.mean()) < 4 / np.sqrt(n)
     assert abs(z.std() - 1.0) < 4 * np.sqrt(0.5 / n)
     assert stats.kstest(z[:1_000_000], "norm").pvalue > 0.01
@@ -132,33 +127,25 @@ def test_normals_are_standard_normal_in_the_body_and_the_tails():
         assert abs(seen - expected) < 4 * np.sqrt(expected / n), cut
 
 
-@pytest.mark.parametrize(("trials", "p"), [(9_999, 5 / 9_999), (40, 0.3), (12, 1.0)])
-def test_binomial_counts_have_the_binomial_mean_and_variance(trials, p):
-    k = CounterStream(KEY).binomial(trials, p, size=200_000)
-    assert k.min() >= 0 and k.max() <= trials
-    mean, var = trials * p, trials * p * (1 - p)
-    assert abs(k.mean() - mean) < 4 * np.sqrt(max(var, 1e-12) / k.size) + 1e-12
-    if var > 0:
-        assert abs(k.var() / var - 1) < 0.02
+def test_gumbel_draws_made_where_needed_are_the_streams_numbers_there():
+    """The choice makes Gumbel noise only for the firms a shopper knows: those entries are
+    the numbers of the full draw, in blocks or not (gaps of every length)."""
+    needed = np.flatnonzero(np.random.default_rng(5).random(3_000) < 0.6)
+    assert np.array_equal(gumbels(3_000, where=needed)[needed], gumbels(3_000)[needed])
 
 
 def test_the_streams_logarithm_is_accurate_over_the_range_the_gumbel_draws_use():
-    # Inner logarithm: uniforms from 2**-25 up; outer: -log(u) from ~6e-8 to ~17.3. Both
-    # sides take the same steps, so the compiled loop must give the same bits.
+    # Inner logarithm: uniforms from 2**-25 up; outer: -log(u) from ~6e-8 to ~17.3.
     x = np.concatenate([2.0 ** -np.linspace(0, 25, 100_001), np.linspace(5e-8, 20, 100_001)])
-    exact = np.log(x)
-    ours = streams._log_np(x)
-    scale = np.maximum(np.abs(exact), 1e-300)
-    assert np.max(np.abs(ours - exact) / scale) < 1e-13
-    compiled = x.copy()
-    streams._log_in_place(compiled, np.empty_like(x))
-    assert np.array_equal(compiled, ours)
+    ours = x.copy()
+    streams._log_in_place.py_func(ours, np.empty_like(x))  # the same arithmetic, as Python
+    assert np.max(np.abs(ours - np.log(x)) / np.abs(np.log(x)).clip(1e-300)) < 1e-13
 
 
 def test_gumbel_draws_are_standard_gumbel():
     n = 2_000_000
-    g = CounterStream(KEY).standard_gumbel(n).astype(float)
-    assert g.dtype == float and np.isfinite(g).all()
+    g = gumbels(n)
+    assert np.isfinite(g).all()
     assert abs(g.mean() - np.euler_gamma) < 4 * np.sqrt(np.pi**2 / 6 / n)
     assert g.var() == pytest.approx(np.pi**2 / 6, rel=0.01)
     assert stats.kstest(g[:1_000_000], "gumbel_r").pvalue > 0.01
@@ -166,8 +153,18 @@ def test_gumbel_draws_are_standard_gumbel():
     assert abs(np.mean(g > 12) - 6.144e-6) < 4 * np.sqrt(6.144e-6 / n)
 
 
+@pytest.mark.parametrize(("trials", "p"), [(9_999, 5 / 9_999), (40, 0.3), (12, 1.0)])
+def test_binomial_counts_have_the_binomial_mean_and_variance(trials, p):
+    k, _ = _counts(KEY, 200_000, trials, p, 0, 1)
+    assert k.min() >= 0 and k.max() <= trials
+    mean, var = trials * p, trials * p * (1 - p)
+    assert abs(k.mean() - mean) < 4 * np.sqrt(max(var, 1e-12) / k.size) + 1e-12
+    if var > 0:
+        assert abs(k.var() / var - 1) < 0.02
+
+
 def test_integers_cover_the_range_evenly():
-    k = CounterStream(KEY).integers(3, 13, size=100_000)
+    _, k = _counts(KEY, 100_000, 1, 0.5, 3, 13)
     counts = np.bincount(k - 3, minlength=10)
     assert k.min() == 3 and k.max() == 12
     assert stats.chisquare(counts).pvalue > 0.01
@@ -175,7 +172,8 @@ def test_integers_cover_the_range_evenly():
 
 def test_the_model_keys_its_stream_from_the_seed(small):
     a, b, c = (MarketModel(small, seed=s) for s in (5, 5, 6))
-    assert a.draws.key == b.draws.key != c.draws.key
+    keys = [m._arrays.stream[0] for m in (a, b, c)]
+    assert keys[0] == keys[1] != keys[2]
     for m in (a, b):
         m.step()
-    assert a.draws.used == b.draws.used > 0
+    assert a._arrays.stream[1] == b._arrays.stream[1] > 0

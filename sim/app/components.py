@@ -182,7 +182,7 @@ def network_figure(model: MarketModel) -> Figure:
     for f_index in range(len(model.firms)):
         mine = present & (firm == f_index)
         t = st.trust[nodes[mine], f_index]
-        stage = trust.trust_stage(t, model.scenario.customers.stage_thresholds)
+        stage = model.trust_stages(t)
         ax.scatter(pos[mine, 0], pos[mine, 1], c=STAGE_RGB[stage],
                    marker=FIRM_MARKERS[f_index % len(FIRM_MARKERS)], s=34,
                    edgecolors=FIRM_COLOURS[f_index % len(FIRM_COLOURS)], linewidths=1.0,

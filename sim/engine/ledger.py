@@ -26,4 +26,19 @@ CUSTOMER_FLOWS: tuple[str, ...] = (
 MARKET_COUNTS: tuple[str, ...] = ("arrivals", "exits", "messages_positive",
                                   "messages_negative", "speakers")
 
-__all__ = ["CUSTOMER_FLOWS", "MARKET_COUNTS", "PURCHASE_TOTALS"]
+
+#: The step's counters: the market counts, then the number of purchases written to the
+#: purchase table this step (when ``run.record_purchases`` asks for it).
+COUNTERS: tuple[str, ...] = (*MARKET_COUNTS, "purchases_recorded")
+
+#: Rows of the end-of-step tally per firm: its active customers, those at each trust stage,
+#: sums over them of trust, deal dependence and reference price, people aware of the
+#: firm, programme members.
+STOCKS: tuple[str, ...] = ("active", "stage_0", "stage_1", "stage_2", "stage_3", "trust_sum",
+                           "dependence_sum", "reference_sum", "aware", "members")
+
+#: Columns of the purchase table: one row per purchase of a step.
+PURCHASE_COLUMNS: tuple[str, ...] = ("customer", "firm", "units", "revenue")
+
+__all__ = ["COUNTERS", "CUSTOMER_FLOWS", "MARKET_COUNTS", "PURCHASE_COLUMNS",
+           "PURCHASE_TOTALS", "STOCKS"]

@@ -11,12 +11,11 @@ their next addresses a few iterations ahead, so they say so with :func:`prefetch
 
 from __future__ import annotations
 
-try:
-    from llvmlite import ir
-    from numba.core import cgutils, types
-    from numba.extending import intrinsic
-except ImportError:  # the numpy engine needs nothing compiled
-    intrinsic = None
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+from sim.engine.jit import COMPILED
 
 
 def _prefetch(typingctx, array, index):
@@ -45,4 +44,8 @@ def _prefetch(typingctx, array, index):
     return signature, codegen
 
 
-prefetch = intrinsic(_prefetch) if intrinsic is not None else None
+def _no_prefetch(array, index):
+    """With the JIT off a prefetch hint has nothing to do."""
+
+
+prefetch = intrinsic(_prefetch) if COMPILED else _no_prefetch

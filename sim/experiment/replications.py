@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.experiment.statistics import mean_ci, mean_of_defined, pairwise_crossovers
 from sim.model import MarketModel
+from sim.model.market import warm_up
 from sim.model.metrics import FIRM_LABELS, FIRM_METRICS, STOCK_METRICS
 from sim.scenario import CHURN_CAUSES, Scenario
 
@@ -34,6 +35,8 @@ class Replication:
     market: pd.DataFrame
     #: Per-customer snapshots (``run.customer_snapshot_every``), or None when not asked for.
     customers: pd.DataFrame | None = None
+    #: One row per purchase (``run.record_purchases``), or None when not asked for.
+    purchases: pd.DataFrame | None = None
 
 
 def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
@@ -43,28 +46,31 @@ def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence
 
 def run_replication(scenario: Scenario, replication: int, root_seed: int | None = None,
                     steps: int | None = None, seed: np.random.SeedSequence | None = None,
-                    engine: str | None = None) -> Replication:
+                    model: type = MarketModel) -> Replication:
     """Build and run one replication of ``scenario`` for ``steps`` (default ``run.steps``).
 
     The seed is ``seed`` if given (sweeps pass ``SeedSequence(root, spawn_key=(point, r))``),
     else :func:`replication_seed` of ``root_seed`` (default ``run.seed``) and ``replication``.
-    ``engine`` picks the model's engine (see :class:`~sim.model.MarketModel`).
+    ``model`` is the model class: :class:`~sim.model.MarketModel`, or another taking the
+    same arguments and giving the same tables (the per-agent reference model).
     """
     if seed is None:
         seed = replication_seed(scenario.run.seed if root_seed is None else root_seed,
                                 replication)
-    model = MarketModel(scenario, seed=seed, engine=engine)
+    market_model = model(scenario, seed=seed)
     for _ in range(scenario.run.steps if steps is None else steps):
-        model.step()
-    firms = model.firm_timeseries()
-    market = model.market_timeseries()
-    customers = (pd.concat(model.customer_snapshots, ignore_index=True)
-                 if model.customer_snapshots else None)
-    for df in (firms, market, customers):
+        market_model.step()
+    firms = market_model.firm_timeseries()
+    market = market_model.market_timeseries()
+    snapshots = getattr(market_model, "customer_snapshots", None)
+    customers = pd.concat(snapshots, ignore_index=True) if snapshots else None
+    purchases = (market_model.purchase_table() if scenario.run.record_purchases
+                 and hasattr(market_model, "purchase_table") else None)
+    for df in (firms, market, customers, purchases):
         if df is not None:
             df.insert(0, "replication", replication)
     return Replication(replication, seed.entropy, tuple(seed.spawn_key), firms, market,
-                       customers)
+                       customers, purchases)
 
 
 @dataclass
@@ -83,6 +89,13 @@ class Results:
     def market_timeseries(self) -> pd.DataFrame:
         """Market metrics: one row per replication and step."""
         return pd.concat([r.market for r in self.replications], ignore_index=True)
+
+    @property
+    def purchases(self) -> pd.DataFrame | None:
+        """Every purchase of every replication (``run.record_purchases``): replication,
+        step, customer, firm, units, revenue; None when not asked for."""
+        tables = [r.purchases for r in self.replications if r.purchases is not None]
+        return pd.concat(tables, ignore_index=True) if tables else None
 
     @property
     def customer_snapshots(self) -> pd.DataFrame | None:
@@ -153,7 +166,7 @@ class Results:
 
 
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-        workers: int = 1, progress: bool = False, engine: str | None = None) -> Results:
+        workers: int = 1, progress: bool = False, model: type = MarketModel) -> Results:
     """Run the scenario's replications and return them with their statistics.
 
     Parameters
@@ -166,13 +179,13 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         Worker processes; results are identical for any number.
     progress
         Show a progress bar on standard error.
-    engine
-        The model's engine, ``"numba"`` or ``"numpy"`` (default: numba when installed).
+    model
+        The model class (default :class:`~sim.model.MarketModel`; see :func:`run_replication`).
     """
     n = scenario.run.replications if replications is None else replications
     root = scenario.run.seed if seed is None else seed
     results = Results(scenario)
-    for rep in _progress(_replications(scenario, range(n), root, workers, engine), n,
+    for rep in _progress(_replications(scenario, range(n), root, workers, model), n,
                          progress, scenario.name):
         results.replications.append(rep)
     results.replications.sort(key=lambda r: r.replication)
@@ -180,15 +193,17 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
 
 
 def _replications(scenario: Scenario, indices: Iterable[int], root: int, workers: int,
-                  engine: str | None) -> Iterable[Replication]:
+                  model: type) -> Iterable[Replication]:
     if workers <= 1:
         for i in indices:
-            yield run_replication(scenario, i, root, engine=engine)
+            yield run_replication(scenario, i, root, model=model)
         return
+    if model is MarketModel:
+        warm_up()  # compiled once here, loaded by every worker
     # Mesa switches multiprocessing to "spawn"; be explicit so behaviour does not depend on it.
     ctx = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [pool.submit(run_replication, scenario, i, root, None, None, engine)
+        futures = [pool.submit(run_replication, scenario, i, root, None, None, model)
                    for i in indices]
         for fut in cf.as_completed(futures):
             yield fut.result()

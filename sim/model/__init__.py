@@ -4,6 +4,6 @@ accounts and adaptive reviews, the customer population, and every metric, declar
 Imports the engine, the rules, networks and scenarios; experiments and reports import it.
 """
 
-from sim.model.market import MarketModel
+from sim.model.market import MarketModel, warm_up
 
-__all__ = ["MarketModel"]
+__all__ = ["MarketModel", "warm_up"]

@@ -1,19 +1,16 @@
 """A step's per-firm metrics, from the customers' flows and the end-of-step tally.
 
-:func:`_book_firms` is written as plain loops over firms so that the same source runs
-as Python (the numpy engine: a few firms, a few dozen numbers each) and compiles with
-numba (the compiled engine, where numpy's per-call overhead on arrays of a few elements
-would cost more than the arithmetic). It fills the model's firm table (one row per
-firm, one column per :data:`sim.model.metrics.FIRM_METRICS` name) in place, profit and its
-running totals included, by :func:`book_profit`, which :meth:`sim.model.firm.Firm.book` also
-uses for one firm.
+:func:`book_firms` fills a model's firm table (one row per firm, one column per
+:data:`sim.model.metrics.FIRM_METRICS` name) in place, profit and its running totals
+included: plain loops over firms, compiled (numpy's per-call overhead on arrays of a few
+elements would cost more than the arithmetic). Both models book with it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.kernels import JIT_OPTIONS, numba
+from sim.engine.jit import kernel, link
 from sim.engine.ledger import CUSTOMER_FLOWS
 from sim.model.metrics import FIRM_METRICS
 from sim.rules.trust import STAGE_NAMES
@@ -41,10 +38,12 @@ _REVENUE, _PROFIT, _CUMULATIVE, _NPV = (COLUMN[name] for name in (
     "revenue", "profit", "cumulative_profit", "npv"))
 
 
+@kernel(inline=True)
 def _mean(total, count):
     return total / count if count > 0 else np.nan
 
 
+@kernel
 def _book_profit(row, discount_factor):
     """Profit of a firm's row of metrics (revenue less :data:`PROFIT_COSTS`), written
     into it with its running totals: cumulative profit and NPV (``discount_factor``:
@@ -57,7 +56,8 @@ def _book_profit(row, discount_factor):
     row[_NPV] += profit * discount_factor
 
 
-def _book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, switches,
+@kernel(entry=True)
+def book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, switches,
                 discount_factor):
     """Write this step's metrics into ``table`` ((F, len(FIRM_METRICS)), in place): the
     flows and stocks, the means, profit, and the running totals (cumulative profit and
@@ -96,14 +96,4 @@ def _book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, s
         _book_profit(row, discount_factor)
 
 
-#: The function as Python, for the numpy engine.
-book_firms_python = _book_firms
-#: :func:`_book_profit` as Python, for one firm at a time (:meth:`sim.model.firm.Firm.book`).
-book_profit = _book_profit
-if numba is not None:
-    _mean = numba.njit(**JIT_OPTIONS)(_mean)
-    _book_profit = numba.njit(**JIT_OPTIONS)(_book_profit)
-    #: The same function compiled, for the numba engine.
-    book_firms_compiled = numba.njit(**JIT_OPTIONS)(_book_firms)
-else:
-    book_firms_compiled = None
+link(globals())

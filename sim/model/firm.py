@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from sim.model.accounts import COLUMN, book_profit
+from sim.model.accounts import COLUMN
 from sim.model.adaptation import choose_strategy, move_toward, review_score
 from sim.model.metrics import FIRM_METRICS
 from sim.rules.pricing import promotion_active
 from sim.scenario import FirmSpec, Levers
-
-if TYPE_CHECKING:
-    from sim.model.market import MarketModel
 
 
 class Firm(mesa.Agent):
@@ -38,7 +34,7 @@ class Firm(mesa.Agent):
     metrics : the same values by name (a live read-only view of ``values``).
     """
 
-    def __init__(self, model: MarketModel, index: int, spec: FirmSpec):
+    def __init__(self, model: mesa.Model, index: int, spec: FirmSpec):
         super().__init__(model)
         self.index = index
         self.spec = spec
@@ -97,14 +93,6 @@ class Firm(mesa.Agent):
         lv = self.levers
         on = promotion_active(step, lv.discount_period, lv.discount_duration)
         return self.discount_depth if on else 0.0
-
-    def book(self, flows: Mapping[str, float], discount_factor: float) -> None:
-        """Record this step's flows (every metric but profit and its running totals) and
-        update profit, cumulative profit and NPV. The market model books all firms at
-        once by the same rules (:mod:`sim.model.accounts`)."""
-        for name, value in flows.items():
-            self.values[COLUMN[name]] = value
-        book_profit(self.values, discount_factor)
 
     def move_levers(self) -> None:
         """Move the levers a step toward the chosen strategy's (``adaptive.lever_speed``).

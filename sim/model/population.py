@@ -13,7 +13,8 @@ from enum import IntEnum
 import numpy as np
 
 from sim.engine.state import FLOAT, CustomerState, Presence
-from sim.scenario import Scenario
+from sim.rules import elementwise, occasions
+from sim.scenario import CustomerSpec, Scenario
 
 
 class Lifecycle(IntEnum):
@@ -31,28 +32,40 @@ LIFECYCLE_NAMES = tuple(s.name.lower() for s in Lifecycle)
 
 
 def initial_state(scenario: Scenario, rng: np.random.Generator) -> CustomerState:
-    """Draw the initial customers (heterogeneous spend, sensitivity, needs, facets).
+    """Draw everyone who will ever be in the market (heterogeneous needs, tastes, spend,
+    price sensitivity and, if the scenario asks, purchase rates and dropout chances).
 
     Basket sizes are log-normal (heavy-tailed: a minority buys most) and price
-    sensitivities log-normal around the scenario's median.
+    sensitivities log-normal around the scenario's median. With
+    ``customers.occasion_rate_shape > 0`` each customer's purchase-occasion rate is
+    gamma-distributed around the rate ``purchase_probability`` gives (heavy and light
+    buyers, as Pareto/NBD and BG/NBD model them); with ``dropout_concentration > 0``
+    each customer's dropout chance is beta-distributed around ``dropout_probability``.
+    Those draws come last, so scenarios without them draw exactly as before.
     """
     c = scenario.customers
     n, n_firms = scenario.capacity, scenario.n_firms
     presence = np.full(n, Presence.ABSENT, dtype=np.int8)
-    presence[: c.n_initial] = Presence.PRESENT
+    need = rng.random(n, dtype=FLOAT)
+    facet_weights = rng.dirichlet(c.facet_concentration, size=n).astype(FLOAT)
+    basket = (c.spend_median * rng.lognormal(0.0, c.spend_sigma, size=n)).astype(FLOAT)
+    sensitivity = (c.price_sensitivity
+                   * rng.lognormal(0.0, c.price_sensitivity_sigma, size=n)).astype(FLOAT)
     return CustomerState(
         presence=presence,
+        present=np.zeros(n, dtype=bool),
         firm=np.full(n, -1, dtype=np.int16),
         last_firm=np.full(n, -1, dtype=np.int16),
         last_rating=np.zeros(n, dtype=np.int8),
         tenure=np.zeros(n, dtype=np.int32),
         last_purchase=np.full(n, -1, dtype=np.int32),
-        need=rng.random(n, dtype=FLOAT),
+        need=need,
         fit_at_join=np.ones(n, dtype=FLOAT),
-        facet_weights=rng.dirichlet(c.facet_concentration, size=n).astype(FLOAT),
-        basket=(c.spend_median * rng.lognormal(0.0, c.spend_sigma, size=n)).astype(FLOAT),
-        price_sensitivity=(c.price_sensitivity
-                           * rng.lognormal(0.0, c.price_sensitivity_sigma, size=n)).astype(FLOAT),
+        facet_weights=facet_weights,
+        basket=basket,
+        price_sensitivity=sensitivity,
+        occasion=_occasion_chances(c, n, rng),
+        dropout=_dropout_chances(c, n, rng),
         reference_price=np.ones(n, dtype=FLOAT),
         deal_dependence=np.zeros(n, dtype=FLOAT),
         aware=np.zeros((n, n_firms), dtype=bool),
@@ -60,6 +73,23 @@ def initial_state(scenario: Scenario, rng: np.random.Generator) -> CustomerState
         expectation=np.full((n, n_firms), c.initial_expectation, dtype=FLOAT),
         trust=np.zeros((n, n_firms), dtype=FLOAT),
     )
+
+
+def _occasion_chances(c: CustomerSpec, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Each customer's chance of a purchase occasion per step."""
+    if c.occasion_rate_shape == 0:
+        return np.full(n, c.purchase_probability, dtype=FLOAT)
+    mean_rate = occasions.occasion_rate(c.purchase_probability)
+    rates = rng.gamma(c.occasion_rate_shape, mean_rate / c.occasion_rate_shape, size=n)
+    return elementwise(occasions.occasion_probability)(rates).astype(FLOAT)
+
+
+def _dropout_chances(c: CustomerSpec, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Each customer's chance of leaving the market for good after a purchase."""
+    p, concentration = c.dropout_probability, c.dropout_concentration
+    if concentration == 0 or p in (0.0, 1.0):
+        return np.full(n, p, dtype=FLOAT)
+    return rng.beta(p * concentration, (1.0 - p) * concentration, size=n).astype(FLOAT)
 
 
 def lifecycle(state: CustomerState, stage_with_firm: np.ndarray) -> np.ndarray:

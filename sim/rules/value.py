@@ -1,86 +1,56 @@
-"""Perceived value of a purchase: three facets, failures through the bucket's holes,
-complaints and service recovery.
+"""Perceived value of a purchase: three facets, failures through the bucket's holes, and
+service recovery.
 
 Seed ideas: satisfaction has three levels — *material* (use value, quality), *spiritual*
 (appearance, brand, service) and *social* (the firm's moral, social, ecological values);
 the *leaky bucket* — failures of five kinds (rude staff, poor service, untrained staff,
-poor quality, poor selection) whose probabilities the firm's investments lower; most
-dissatisfied customers do not complain, and a complaint is the firm's chance for
-*service recovery*.
+poor quality, poor selection) whose probabilities the firm's investments lower; a
+complaint is the firm's chance for *service recovery*. Values are in value units (a
+purchase's mean value lies in [0, 1]).
 """
 
 from __future__ import annotations
 
-import numpy as np
 
+def mean_value(fit: float, material_weight: float, spiritual_weight: float,
+               social_weight: float, quality: float, service: float,
+               social_value: float) -> float:
+    """Mean perceived value of a firm's offer to one customer, before failures and noise.
 
-def mean_value(fit: np.ndarray, facet_weights: np.ndarray, quality: np.ndarray,
-               service: np.ndarray, social_value: np.ndarray) -> np.ndarray:
-    """Mean perceived value (before failures and noise), element-wise with broadcasting.
-
-    material = (0.5 + 0.5 quality) * fit, spiritual = 0.5 + 0.5 service, social =
-    social_value; the value is the customer's facet-weighted sum, in [0, 1].
+    ``material = (0.5 + 0.5 quality) * fit``, ``spiritual = 0.5 + 0.5 service``,
+    ``social = social_value``; the value is the customer's facet-weighted sum, in [0, 1].
 
     Parameters
     ----------
-    fit : product fit, shape S.
-    facet_weights : weights of material, spiritual, social value, shape S + (3,).
-    quality, service, social_value : firm levers in [0, 1], broadcastable to S.
+    fit : product fit in [0, 1] (:func:`sim.rules.needs.product_fit`).
+    material_weight, spiritual_weight, social_weight : the customer's facet weights (sum 1).
+    quality, service, social_value : the firm's levers in [0, 1].
     """
     material = (0.5 + 0.5 * quality) * fit
     spiritual = 0.5 + 0.5 * service
-    value = (facet_weights[..., 0] * material + facet_weights[..., 1] * spiritual
-             + facet_weights[..., 2] * social_value)
-    return value.astype(fit.dtype)
+    return material_weight * material + spiritual_weight * spiritual + social_weight * social_value
 
 
-def failure_probabilities(base: np.ndarray, levers: np.ndarray, mitigation: float) -> np.ndarray:
-    """Probability of each hole's failure per purchase: ``base * (1 - mitigation * lever)``.
+def failure_probability(base: float, lever: float, mitigation: float) -> float:
+    """Probability per purchase of one hole's failure: ``base * (1 - mitigation * lever)``.
 
     Parameters
     ----------
-    base : (5,) failure probability of each hole at lever 0.
-    levers : (F, 5) the lever that plugs each hole, per firm, in [0, 1].
-    mitigation : share of a failure probability removed at lever 1.
-
-    Returns
-    -------
-    (F, 5) probabilities.
+    base : the hole's failure probability at lever 0 (``market.failure_base``).
+    lever : the firm's lever that plugs this hole, in [0, 1].
+    mitigation : share of the probability removed at lever 1 (``market.failure_mitigation``).
     """
-    return base[None, :] * (1.0 - mitigation * levers)
+    return base * (1.0 - mitigation * lever)
 
 
-def draw_failures(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Which failures happen: ``probabilities`` and ``uniforms`` are (m, 5); returns bool."""
-    return uniforms < probabilities
+def perceived_value(mean: float, failure_loss: float, noise: float, recovered: bool,
+                    recovery_bonus: float) -> float:
+    """Value a customer perceives in one purchase (value units).
 
-
-def experienced_value(mean: np.ndarray, failures: np.ndarray, severity: np.ndarray,
-                      noise: np.ndarray) -> np.ndarray:
-    """Perceived value of m purchases: mean minus failure severities plus perceptual noise.
-
-    Satisfaction is perceptual and volatile: ``noise`` (value units, drawn by the caller
-    with s.d. ``customers.value_noise``) makes the same offer feel different each time.
+    ``mean - failure_loss + noise``, plus ``recovery_bonus`` when a complaint was put
+    right (service recovery also undoes the failures, so ``failure_loss`` is then 0).
+    Satisfaction is perceptual and volatile: ``noise`` (drawn with s.d.
+    ``customers.value_noise``) makes the same offer feel different each time.
     """
-    return mean - failures.astype(mean.dtype) @ severity.astype(mean.dtype) + noise
-
-
-def complaints_and_recovery(failed: np.ndarray, complaint_probability: float,
-                            recovery_probability: np.ndarray,
-                            uniforms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which failed purchases lead to a complaint, and which complaints are put right.
-
-    Parameters
-    ----------
-    failed : (m,) bool, the purchase had at least one failure.
-    complaint_probability : chance a failed customer complains (the seeds: rarely).
-    recovery_probability : (m,) the firm's recovery lever for each purchase.
-    uniforms : (2, m) uniform draws on [0, 1).
-
-    Returns
-    -------
-    (complained, recovered), both (m,) bool; recovered implies complained.
-    """
-    complained = failed & (uniforms[0] < complaint_probability)
-    recovered = complained & (uniforms[1] < recovery_probability)
-    return complained, recovered
+    value = mean - failure_loss + noise
+    return value + recovery_bonus if recovered else value

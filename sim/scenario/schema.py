@@ -52,6 +52,9 @@ class RunSpec:
     replications: int = param(10, doc="independent replications", ge=1, le=100_000)
     seed: int = param(20261122, doc="root seed; replications use SeedSequence(seed).spawn",
                       ge=0, lt=2**63)
+    record_purchases: bool = param(
+        False, doc="keep one row per purchase (step, customer, firm, units, revenue), e.g. to "
+        "compare with a firm's transaction log (costs memory at large n)")
     customer_snapshot_every: int = param(
         0, doc="keep a per-customer table every this many steps (0: only per-step aggregates; "
         "snapshots cost memory and time at large n)", unit="steps", ge=0)
@@ -152,6 +155,19 @@ class CustomerSpec:
                                      ge=0, le=1)
     purchase_probability: float = param(0.5, doc="probability of a category purchase occasion",
                                         unit="1/step", ge=0, le=1)
+    occasion_rate_shape: float = param(
+        0.0, doc="gamma shape of customers' purchase-occasion rates around the rate that "
+        "purchase_probability gives (0: every customer has purchase_probability; small "
+        "values: a few heavy buyers, many rare ones)", ge=0, le=1000,
+        seed_idea="80 % of profit from 20 % of customers: purchase rates differ widely "
+        "(Pareto/NBD, BG/NBD)")
+    dropout_probability: float = param(
+        0.0, doc="mean chance of leaving the market for good right after a purchase (silent "
+        "dropout, as in BG/NBD)", ge=0, le=1,
+        seed_idea="most dissatisfied customers do not complain; they simply stop buying")
+    dropout_concentration: float = param(
+        0.0, doc="a + b of the beta distribution each customer's own dropout chance is drawn "
+        "from (0: every customer has dropout_probability)", ge=0, le=100_000)
     # spend
     spend_median: float = param(1.0, doc="median basket size", unit="units/purchase", gt=0)
     spend_sigma: float = param(0.9, doc="log-normal sigma of basket size (heavy tail)", ge=0,
@@ -265,11 +281,16 @@ class CustomerSpec:
                                        ge=0, seed_idea="behavioural trust: advocacy")
 
     def check(self) -> list[Problem]:
+        problems = []
         t = self.stage_thresholds
         if not (t[0] < t[1] < t[2]):
-            return [Problem("stage_thresholds", t, "must be strictly increasing "
-                            "(cognitive < emotional < behavioural)")]
-        return []
+            problems.append(Problem("stage_thresholds", t, "must be strictly increasing "
+                                    "(cognitive < emotional < behavioural)"))
+        if self.occasion_rate_shape > 0 and self.purchase_probability >= 1:
+            problems.append(Problem("occasion_rate_shape", self.occasion_rate_shape,
+                                    "purchase rates can only vary when purchase_probability "
+                                    "is below 1 (at 1 every customer buys every step)"))
+        return problems
 
 
 @dataclass(frozen=True)

@@ -224,6 +224,9 @@ def _execute(todo: Iterator[Task], workers: int | None,
     if scheduler is not None:
         client, cluster = Client(scheduler), None
     else:
+        from sim.model import warm_up
+
+        warm_up()  # compiled once here, loaded by every local worker
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                processes=True, dashboard_address=None)
         client = Client(cluster)

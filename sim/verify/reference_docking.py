@@ -17,6 +17,7 @@ from sim.experiment import replication_seed
 from sim.model import MarketModel
 from sim.scenario import Scenario, load_scenario
 from sim.verify.analytic import HEADLINE, Check
+from sim.verify.reference import ReferenceModel
 
 VERIFICATION_DIR = HEADLINE.parent / "verification"
 #: Mechanism sets of the equivalence tests: scenario files (small markets: 200 customers,
@@ -88,17 +89,17 @@ def compare_outcomes(fast: pd.DataFrame, reference: pd.DataFrame, label: str,
 
 
 def equivalence(name: str, n: int = 200, steps: int = 60, replications: int = 30,
-                seed: int = 6, engine: str | None = None) -> list[Check]:
+                seed: int = 6, model: type = MarketModel) -> list[Check]:
     """Fast engine vs :class:`~sim.verify.reference.ReferenceModel` on one mechanism set of
     :data:`EQUIVALENCE_SCENARIOS` at ``n`` customers.
 
-    ``engine`` is the fast model's (default: its default, numba when installed). The
-    numba kernels do not call :mod:`sim.rules`; to test a patched rule, pass ``"numpy"``.
+    Both models compute every formula with the same rules (:mod:`sim.rules`), so this
+    checks the engine's loops, draws and bookkeeping, not the rules themselves.
+    ``model`` is the fast model's class (tests pass a broken one).
     """
-    from sim.verify.reference import ReferenceModel
 
     scenario = equivalence_scenario(name, n, steps)
-    fast = replication_outcomes(lambda s: MarketModel(scenario, seed=s, engine=engine), steps,
+    fast = replication_outcomes(lambda s: model(scenario, seed=s), steps,
                                 replications, seed)
     reference = replication_outcomes(lambda s: ReferenceModel(scenario, seed=s), steps,
                                      replications, seed + 1)

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.verify.corners import corner_cases
 from sim.verify.analytic import (
     BASS_PAIRS,
     COLUMNS,
@@ -20,6 +19,8 @@ from sim.verify.analytic import (
     clv_check,
     reach_checks,
 )
+from sim.verify.corners import corner_cases
+from sim.verify.mechanisms import mechanism_checks
 from sim.verify.reference_docking import EQUIVALENCE_SCENARIOS, equivalence
 
 
@@ -37,6 +38,8 @@ def run_all(quick: bool = False, curves: dict[str, Any] | None = None,
     rows.append(bucket_check(replications=2 if quick else 4))
     rows.append(clv_check())
     rows += reach_checks()
+    say("single mechanisms: trust ladder, churn hazard, reference price, deal dependence")
+    rows += mechanism_checks()
     say("corner cases")
     rows += corner_cases()
     for name in EQUIVALENCE_SCENARIOS:
@@ -49,8 +52,12 @@ def bass_figure(curves: Mapping[tuple[float, float], Mapping[str, np.ndarray]]):
     """Simulated vs Bass adoption curves, one panel per (p, q)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 4), squeeze=False)
-    for ax, ((p, q), c) in zip(axes[0], curves.items(), strict=True):
+    columns = min(3, len(curves))
+    rows = -(-len(curves) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
+    for ax in axes.flat[len(curves):]:
+        ax.set_visible(False)
+    for ax, ((p, q), c) in zip(axes.flat, curves.items(), strict=False):
         ax.plot(c["t"], c["continuous"], color="black", lw=1, label="Bass, continuous")
         ax.plot(c["t"], c["weekly"], color="tab:blue", lw=2, alpha=0.7,
                 label="simulated, weekly steps")
@@ -67,9 +74,11 @@ def bass_figure(curves: Mapping[tuple[float, float], Mapping[str, np.ndarray]]):
 
 def format_table(table: pd.DataFrame) -> str:
     """The verification table as aligned text."""
-    lines = [f"{'check':<92} {'expected':>10} {'measured':>10} {'tolerance':>10}  result"]
+    lines = [f"{'check':<92} {'expected':>10} {'measured':>10} {'s.e.':>8} {'tolerance':>10}"
+             "  result"]
     for r in table.itertuples():
-        lines.append(f"{r.check[:92]:<92} {r.expected:>10.4g} {r.measured:>10.4g} "
+        se = f"{r.standard_error:>8.2g}" if np.isfinite(r.standard_error) else f"{'':>8}"
+        lines.append(f"{r.check[:92]:<92} {r.expected:>10.4g} {r.measured:>10.4g} {se} "
                      f"{r.tolerance:>10.3g}  {'pass' if r.passed else 'FAIL'}")
     return "\n".join(lines)
 

@@ -1,0 +1,34 @@
+"""The engine: the compiled customer step — its loops, its counter-based random stream,
+the state arrays it works on, memory placement — and no formulas of its own (those are
+:mod:`sim.rules`, inlined into the loops). Imports the rules and the scenario schema;
+the market model (:mod:`sim.model`) drives it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sim.engine import jit, step
+from sim.rules import RULES, rulebook
+
+log = logging.getLogger("trustmarket")
+
+
+def entry_points() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The engine's two calls for the rules in force (:func:`sim.rules.rulebook`):
+    ``customer_step(workspace, step, arrivals_from, arrivals)`` and
+    ``arrive_initial(workspace, count)``. Says so (logger ``trustmarket``, level INFO)
+    when they will compile before they can run."""
+    book = rulebook()
+    if book != RULES:
+        replaced = ", ".join(name for name in book if book[name] is not RULES[name])
+        log.info("compiling the simulation engine with replaced rules (%s)", replaced)
+    elif jit.needs_compiling():
+        log.info(jit.COMPILE_NOTICE)
+    space = jit.engine_for(book)[step.__name__]
+    return space["customer_step"], space["arrive_initial"]
+
+
+__all__ = ["entry_points", "jit"]

@@ -1,0 +1,192 @@
+"""The engine: one set of loops, compiled or run as Python with the same results; rules
+written once and seen by the compiled step when they change; clear errors at its edges."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim.rules.trust
+from sim.engine import jit
+from sim.model import MarketModel
+from sim.rules import RULES, replaced, rulebook
+from sim.verify.mechanisms import trust_ladder_check
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Run a small market for STEPS steps and print its series as JSON (in a subprocess, so
+#: that NUMBA_DISABLE_JIT can take effect before numba is imported).
+SCRIPT = """
+import json, sys
+import numpy as np
+from sim.model import MarketModel
+from sim.scenario import load_scenario
+overrides = json.loads(sys.argv[1])
+s = load_scenario("scenarios/bribery_vs_trust.toml").with_overrides(overrides)
+m = MarketModel(s, seed=7)
+for _ in range(s.run.steps):
+    m.step()
+print(json.dumps({"firms": m.firm_timeseries().to_json(), "market": m.market_timeseries().to_json(),
+                  "trust": m.state.trust.tolist(), "need": m.state.need.tolist()}))
+"""
+
+
+def _run_in_subprocess(overrides: dict, jit_enabled: bool) -> dict:
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "0" if jit_enabled else "1"}
+    out = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(overrides)], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"customers.arrivals_per_step": 2, "customers.exit_probability": 0.01,
+     "market.price_response": 0.3, "firms.0.levers.points_rate": 0.1},
+    {"network.kind": "well_mixed", "customers.occasion_rate_shape": 0.5,
+     "customers.dropout_probability": 0.05, "customers.dropout_concentration": 4.0,
+     "customers.habit_probability": 1.0, "customers.trust_gain": 0.2},
+], ids=["headline-with-turnover", "well-mixed-heterogeneous"])
+def test_compiled_and_python_runs_give_the_same_trajectory(overrides):
+    """NUMBA_DISABLE_JIT=1 runs the very same loops as Python: same draws, same
+    arithmetic (double precision throughout), the same numbers to the last bit."""
+    small = {"customers.n_initial": 250, "run.steps": 25, "customers.initial_awareness": 0.3,
+             **overrides}
+    compiled, python = (_run_in_subprocess(small, flag) for flag in (True, False))
+    for table in ("firms", "market"):
+        a, b = (pd.read_json(io.StringIO(x[table])) for x in (compiled, python))
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert compiled["trust"] == python["trust"] and compiled["need"] == python["need"]
+    assert pd.read_json(io.StringIO(compiled["firms"]))["purchases"].sum() > 0
+
+
+def test_stepping_past_the_sized_market_is_a_clear_error(small):
+    """Arrivals fill rows reserved for run.steps steps; a step beyond them must not write
+    past the arrays (the compiled loops do not check bounds)."""
+    scenario = small.with_overrides({"customers.arrivals_per_step": 3, "run.steps": 4})
+    model = MarketModel(scenario, seed=1)
+    for _ in range(4):
+        model.step()
+    with pytest.raises(RuntimeError, match="sized for"):
+        model.step()
+
+
+def test_levers_changed_between_steps_reach_the_compiled_step(small):
+    """The app moves levers between steps: from the next step on the market differs from
+    a twin whose levers stayed, and not before."""
+    scenario = small.with_overrides({"customers.n_initial": 800})
+    changed, twin = MarketModel(scenario, seed=5), MarketModel(scenario, seed=5)
+    for model in (changed, twin):
+        for _ in range(5):
+            model.step()
+    changed.firms[1].set_lever("advertising", 0.5)
+    changed.refresh_levers()
+    for model in (changed, twin):
+        for _ in range(3):
+            model.step()
+    a, b = (m.firm_timeseries() for m in (changed, twin))
+    early = a["step"] <= 5
+    pd.testing.assert_frame_equal(a[early], b[early])
+    assert (a[~early & (a["firm"] == a["firm"].iloc[1])]["aware"].to_numpy()
+            > b[~early & (b["firm"] == b["firm"].iloc[1])]["aware"].to_numpy()).all()
+
+
+def _flipped_trust_update(trust, signal, band, gain, loss, tolerance):
+    """The trust rule with the sign of the experience flipped (calling the rule as written
+    under its own name, as docs/model.md shows)."""
+    return update_trust(trust, -signal, band, gain, loss, tolerance)
+
+
+update_trust = original_update_trust = RULES["update_trust"]
+
+
+def _trajectory(scenario, steps: int = 20) -> pd.DataFrame:
+    model = MarketModel(scenario, seed=3)
+    for _ in range(steps):
+        model.step()
+    return model.firm_timeseries()
+
+
+@pytest.mark.slow
+def test_a_replaced_rule_changes_the_compiled_engine_and_fails_the_docking(small, monkeypatch):
+    """Editing one function changes what the default engine runs: assigning a flipped trust
+    rule to its module (as a test or a notebook would) gives another trajectory, and the
+    trust-ladder docking fails; restoring the rule restores the original trajectory."""
+    before = _trajectory(small)
+    assert all(row.passed for row in trust_ladder_check())
+    monkeypatch.setattr(sim.rules.trust, "update_trust", _flipped_trust_update)
+    assert rulebook()["update_trust"] is _flipped_trust_update
+    flipped = _trajectory(small)
+    assert not flipped["mean_trust"].equals(before["mean_trust"])
+    assert np.nanmean(flipped["mean_trust"]) < np.nanmean(before["mean_trust"])
+    assert not all(row.passed for row in trust_ladder_check())
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(_trajectory(small), before)
+
+
+def test_replaced_is_a_context_that_restores_and_checks_names():
+    with replaced(update_trust=_flipped_trust_update):
+        assert sim.rules.trust.update_trust is _flipped_trust_update
+    assert sim.rules.trust.update_trust is original_update_trust
+    with pytest.raises(KeyError, match="no rule named"), replaced(no_such_rule=abs):
+        pass
+
+
+def test_every_rule_is_used_by_the_engine_and_by_the_reference_model():
+    """No dead rules: each one is called from the compiled loops or the market model (its
+    population and firms) and from the per-agent reference model (whose firms are the
+    market model's own agents)."""
+    def calls(path: Path) -> str:  # the code, without its imports
+        return "\n".join(line for line in path.read_text().splitlines()
+                         if not line.lstrip().startswith(("from ", "import ")))
+
+    engine = "".join(calls(p) for p in (ROOT / "sim").rglob("*.py")
+                     if {"engine", "model"} & set(p.parts))
+    reference = "".join(calls(ROOT / "sim" / "verify" / name)
+                        for name in ("reference.py", "customer.py"))
+    def reached(code: str) -> set[str]:  # called, or handed on (elementwise(rule)), or
+        found = {n for n in RULES if re.search(rf"\b{n}\b\s*[()]", code)}
+        while True:  # ... called by a rule that is
+            more = {n for r in found for n in RULES[r].__code__.co_names if n in RULES}
+            if more <= found:
+                return found
+            found |= more
+
+    assert not set(RULES) - reached(engine), "rules the engine never calls"
+    # promotion_active: the firms' schedule, in the Firm agents both models share.
+    assert not set(RULES) - reached(reference) - {"promotion_active"}, (
+        "rules the reference model never calls")
+
+
+def test_the_cache_key_covers_every_rule_and_loop():
+    """numba keys its cache on a file's timestamp only; the engine's cache folder is
+    named after the content of every rule and loop, so an edited rule compiles afresh."""
+    covered = {p.name for p in jit.SOURCES}
+    assert {p.name for p in (ROOT / "sim" / "rules").glob("*.py")} <= covered
+    assert {p.name for p in (ROOT / "sim" / "engine").glob("*.py")} <= covered
+    assert jit.source_hash() in str(jit.cache_dir())
+
+
+@pytest.mark.slow
+def test_the_first_run_says_it_is_compiling_and_later_runs_do_not(tmp_path):
+    """With an empty cache the command line says it is compiling (one line), and the
+    second run, loading from the cache, does not."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "sim.cli", "run", "--steps", "2", "-r", "1", "--quiet",
+               "--out", str(tmp_path / "out")]
+    first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=900)
+    second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=900)
+    assert first.returncode == second.returncode == 0, first.stderr[-2000:]
+    assert first.stderr.count("compiling the simulation engine") == 1
+    assert "compiling" not in second.stderr
+    assert np.isfinite(pd.read_csv(tmp_path / "out" / "summary.csv")["npv_mean"]).all()
