@@ -283,6 +283,21 @@ def test_sized_sweep_writes_the_size_into_the_sweep_text(tmp_path):
                                                          QUICK.sweep_replications)
 
 
+def test_the_headlines_sweeps_are_shipped_and_labelled():
+    """Both conditions sweeps load, state the outcome the report asks about, and every
+    swept parameter has a name for the report's sentences; the headline-market sweep
+    varies exactly price sensitivity and the horizon."""
+    from sim.claims.conditions import LABELS, OUTCOME, SWEEPS
+    from sim.sweep.spec import load_sweep
+
+    for name, _title, _prefix in SWEEPS:
+        spec = load_sweep(SCENARIO_DIR / "sweeps" / f"{name}.toml")
+        assert OUTCOME in spec.text
+        assert {p.path for p in spec.parameters} <= set(LABELS)
+    market = load_sweep(SCENARIO_DIR / "sweeps" / "conditions_market.toml")
+    assert [p.path for p in market.parameters] == ["customers.price_sensitivity", "run.steps"]
+
+
 def test_runner_sweep_runs_once_and_reuses_a_finished_sweep(tmp_path):
     scenarios = _tiny_sweep_dir(tmp_path)
     size = Size(sweep_samples=10, sweep_replications=1)
@@ -354,17 +369,22 @@ def test_ablation_changes_are_paired_by_replication():
 # ------------------------------------------------------------- the headline's conditions
 @pytest.mark.slow
 def test_headline_reports_the_region_where_it_fails(tmp_path):
-    """The headline claim runs the shipped conditions sweep (here 100 points of one
-    replication, the --quick size) and reports the region where the discounter out-earns
-    the trust builder, with coverage and density, computed from this run."""
+    """The headline claim runs the shipped conditions sweeps (here 100 points of one
+    replication each, the --quick size) and reports the regions where the discounter
+    out-earns the trust builder, with coverage and density, computed from this run; in
+    the headline's own market that region includes high price sensitivity."""
     runner = ClaimRunner(size=Size(customer_share=0.1, replications=3, sweep_samples=100,
                                    sweep_replications=1), sweep_dir=tmp_path)
     report = evaluate_claims(runner, ["trust_beats_bribery"])
     result = report.results["trust_beats_bribery"]
-    inside, outside = result.findings[-2:]
-    assert "bribery out-earns trust when " in inside.conditions
-    assert "coverage" in inside.conditions and "density" in inside.conditions
-    assert inside.value < 0 < outside.value
-    assert {"discovery_peeling", "discovery_box_limits"} <= set(result.figures)
+    wide_in, wide_out, market_in, market_out = result.findings[-4:]
+    for inside, outside in ((wide_in, wide_out), (market_in, market_out)):
+        assert "bribery out-earns trust when " in inside.conditions
+        assert "coverage" in inside.conditions and "density" in inside.conditions
+        assert inside.value < 0 < outside.value
+    assert "price sensitivity > " in market_in.conditions
+    assert {"discovery_peeling", "discovery_box_limits", "market_discovery_peeling",
+            "market_discovery_box_limits"} <= set(result.figures)
     assert (tmp_path / "conditions_quick" / "discovery" / "boxes.csv").exists()
-    assert "bribery out-earns trust when " in result.notes[0]
+    assert (tmp_path / "conditions_market_quick" / "discovery" / "boxes.csv").exists()
+    assert all("bribery out-earns trust when " in n for n in result.notes[:2])

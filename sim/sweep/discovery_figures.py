@@ -31,22 +31,25 @@ def peeling_figure(d: Discovery) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     markers = "os^"
     scatter = None
+    # The colour scale runs over the restrictions that occur, so that 0, 1, 2 ... differ.
+    most = max([int(b.trajectory["res_dim"].max()) for b in d.boxes] + [1])
+    cmap = plt.get_cmap("viridis", most + 1)
     for b, marker in zip(d.boxes, markers, strict=False):
         t = b.trajectory
-        scatter = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis",
-                             marker=marker, s=22, vmin=0, vmax=max(len(d.x.columns), 1),
-                             label=f"box {b.number} trajectory")
+        scatter = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap=cmap,
+                             marker=marker, s=22, vmin=-0.5, vmax=most + 0.5,
+                             label=f"box {b.number} trajectory (chosen: coverage "
+                                   f"{b.coverage:.2f}, density {b.density:.2f})")
         ax.scatter([b.coverage], [b.density], marker="*", s=260, facecolor="none",
                    edgecolor="k", linewidth=1.4)
-        right = b.coverage > 0.55  # keep the label inside the axes
-        ax.annotate(f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}",
-                    (b.coverage, b.density), xytext=(-8 if right else 8, -16),
-                    textcoords="offset points", fontsize=8, ha="right" if right else "left")
+        ax.annotate(f"box {b.number}", (b.coverage, b.density), xytext=(0, 11),
+                    textcoords="offset points", fontsize=8, ha="center", fontweight="bold")
     ax.axhline(d.settings.min_density, color="grey", lw=0.8, ls="--")
     ax.axhline(d.share, color="grey", lw=0.8, ls=":")
     ax.text(0.01, d.share, " share of all cases", fontsize=7, va="bottom", color="grey")
     if scatter is not None:
-        fig.colorbar(scatter, ax=ax, label="restricted dimensions")
+        bar = fig.colorbar(scatter, ax=ax, label="restricted dimensions")
+        bar.set_ticks(range(most + 1))
         ax.legend(fontsize=7, loc="lower left")
     ax.set(xlabel="coverage", ylabel="density", xlim=(0, 1.02), ylim=(0, 1.02),
            title=f"PRIM peeling trajectory: where {d.condition}")
@@ -65,7 +68,7 @@ def limits_figure(d: Discovery) -> plt.Figure:
     (0 = low end, 1 = high end), with the limits and quasi-p-values written beside."""
     names = list(d.x.columns)
     boxes = d.boxes or []
-    fig, axes = plt.subplots(1, max(len(boxes), 1), figsize=(4.8 * max(len(boxes), 1),
+    fig, axes = plt.subplots(1, max(len(boxes), 1), figsize=(5.4 * max(len(boxes), 1),
                                                              0.42 * len(names) + 1.4),
                              squeeze=False)
     for ax, b in zip(axes[0], boxes, strict=False):
@@ -84,7 +87,8 @@ def limits_figure(d: Discovery) -> plt.Figure:
                 ax.text(1.03, y, "in " + ", ".join(map(str, b.limits.loc[name, "low"])),
                         va="center", fontsize=7)
         ax.set_yticks(range(len(order)), [d.label(n) for n in reversed(order)], fontsize=7)
-        ax.set(xlim=(0, 1.6), xticks=[0, 0.5, 1], xticklabels=["low", "mid", "high"])
+        ax.set(xlim=(0, 2.15), xticks=[0, 0.5, 1], xticklabels=["low", "mid", "high"])
+        ax.spines[["top", "right"]].set_visible(False)
         ax.set_title(f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}",
                      fontsize=9)
     if not boxes:
