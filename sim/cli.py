@@ -3,17 +3,31 @@
 Each sub-command lives in a function ``cmd_<name>(args) -> int`` registered in
 :data:`COMMANDS` with the function that adds its arguments; modules of later
 capabilities (verification, claims, sweeps, the app) register theirs the same way.
+
+Every command checks its inputs, its output folder and the memory a run needs before it
+simulates anything (:mod:`sim.preflight`). Exit codes: 0 done, 1 a check failed (``verify``,
+``validate``) or the work stopped on a failure such as a full disk, 2 bad input (an
+error that names what to change), 130 interrupted (Ctrl-C). No error of the input or the
+disk ends in a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sim import preflight
+from sim.interrupts import catch_interrupts, received
+from sim.outputs import OutputError
 from sim.scenario import HEADLINE, ScenarioError
+from sim.scenario.resources import ResourceError
+
+#: Exit codes.
+OK, FAILED, BAD_INPUT, INTERRUPTED = 0, 1, 2, 130
 
 
 def default_scenario() -> Path:
@@ -43,6 +57,7 @@ def _add_run(p: argparse.ArgumentParser) -> None:
                    help="compiled: the market model's compiled step (default); reference: the "
                         "per-agent Mesa model, one Python object per customer (~100x slower; "
                         "for reading and checking small markets)")
+    _add_allow_large(p)
 
 
 def model_class(engine: str) -> type:
@@ -56,29 +71,61 @@ def model_class(engine: str) -> type:
     return MarketModel
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Run a scenario's replications, print the comparison, write tables and figures."""
-    from sim.experiment import run
-    from sim.report import format_summary, write_results
-    from sim.scenario import load_scenario
+def _add_allow_large(p: argparse.ArgumentParser) -> None:
+    p.add_argument(preflight.ALLOW_LARGE, action="store_true",
+                   help="run even if the memory estimate exceeds the memory available")
 
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario's replications, print the comparison, write tables and figures.
+    Ctrl-C keeps the replications that have finished: they are printed and written."""
     path = args.scenario or default_scenario()
-    scenario = load_scenario(path)
     overrides = {k: v for k, v in (("run.replications", args.replications),
                                    ("run.seed", args.seed), ("run.steps", args.steps))
                  if v is not None}
-    if overrides:
-        scenario = scenario.with_overrides(overrides)
-    results = run(scenario, workers=args.workers, progress=not args.quiet,
-                  model=model_class(args.engine))
-    print(f"\n{scenario.name}: {scenario.run.replications} replications x "
-          f"{scenario.run.steps} steps ({scenario.run.steps / scenario.market.steps_per_year:g}"
-          f" years), {scenario.capacity} customers, root seed {scenario.run.seed}\n")
+    scenario = preflight.checked_scenario(path, overrides)
+    preflight.check_run_memory(scenario, None, args.workers, args.allow_large)
+    folder = preflight.output_folder("run", args.out)
+
+    from sim.experiment import RunInterrupted, run
+
+    try:
+        results = run(scenario, workers=args.workers, progress=not args.quiet,
+                      model=model_class(args.engine))
+    except RunInterrupted as stop:
+        done = len(stop.results.replications)
+        if not done:
+            print(f"interrupted before the first of {stop.requested} replications finished; "
+                  "nothing written", file=sys.stderr)
+            return INTERRUPTED
+        print(f"\ninterrupted: keeping the {done} of {stop.requested} replications that "
+              "finished", file=sys.stderr)
+        _report_run(stop.results, folder, args, requested=stop.requested)
+        return INTERRUPTED
+    _report_run(results, folder, args)
+    return OK
+
+
+def _report_run(results, folder, args: argparse.Namespace,
+                requested: int | None = None) -> None:
+    """Print the comparison of ``results`` and write its files into ``folder``."""
+    from sim.report import format_summary, write_results
+
+    scenario, n = results.scenario, len(results.replications)
+    print(f"\n{scenario.name}: {n} replications"
+          + (f" (of {requested})" if requested is not None else "")
+          + f" x {scenario.run.steps} steps "
+          f"({scenario.run.steps / scenario.market.steps_per_year:g} years), "
+          f"{scenario.capacity} customers, root seed {scenario.run.seed}\n")
     print(format_summary(results.summary(), results.crossovers()))
-    written = write_results(results, args.out, command=sys.argv)
-    print(f"\nwrote {len(written)} files to {args.out}/: "
+    written = write_results(results, folder.path, command=args.command_line,
+                            requested=requested)
+    removed = folder.finish(written, args.command_line, {"replications": n,
+                                                "replications_requested": requested or n})
+    print(f"\nwrote {len(written)} files to {folder.path}/: "
           + ", ".join(p.name for p in written))
-    return 0
+    if removed:
+        print(f"removed {len(removed)} file(s) of an earlier run there: {', '.join(removed)}")
 
 
 def _add_validate(p: argparse.ArgumentParser) -> None:
@@ -86,22 +133,24 @@ def _add_validate(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario files without running them; exit 1 if any is invalid."""
-    from sim.network import check_graph_file
-    from sim.scenario import load_scenario
+    """Check scenario files without running them, and estimate the memory a run of each
+    needs against the memory available; exit 1 if any is invalid or too large."""
+    from sim.scenario.resources import available_memory, size_text
 
     failed = 0
+    free = available_memory()
     for path in args.files:
         try:
-            s = load_scenario(path)
-            check_graph_file(s)
-        except ScenarioError as exc:
+            s = preflight.checked_scenario(path)
+            estimate = preflight.check_run_memory(s, None, 1, False)
+        except (ScenarioError, ResourceError) as exc:
             failed += 1
             print(exc, file=sys.stderr)
         else:
+            room = f", {size_text(free)} available" if free is not None else ""
             print(f"{path}: ok ({s.name}: {s.n_firms} firms, {s.capacity} customers, "
-                  f"{s.run.steps} steps)")
-    return 1 if failed else 0
+                  f"{s.run.steps} steps; a run needs about {estimate.describe()}{room})")
+    return FAILED if failed else OK
 
 
 def _add_claims(p: argparse.ArgumentParser) -> None:
@@ -114,14 +163,40 @@ def _add_claims(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenarios", type=Path, help="directory of the scenario files")
     p.add_argument("--workers", "-w", type=positive_int, default=1, help="worker processes")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    _add_allow_large(p)
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
     """Run each seed claim's scenarios with replications; print the claims table and write
     it as claims.csv and claims.md with figures (see sim/claims/)."""
+    from sim.claims import CLAIMS, SCENARIO_DIR
     from sim.claims import cmd_claims as handler
 
-    return handler(args)
+    unknown = sorted(set(args.only or ()) - {c.key for c in CLAIMS})
+    if unknown:
+        print(f"error: unknown claim(s) {unknown}; known: {', '.join(c.key for c in CLAIMS)}",
+              file=sys.stderr)
+        return BAD_INPUT
+    if args.scenarios is not None and not args.scenarios.is_dir():
+        print(f"error: --scenarios {args.scenarios} is not a folder of scenario files",
+              file=sys.stderr)
+        return BAD_INPUT
+    preflight.claim_scenarios(args.scenarios or SCENARIO_DIR, args.only, args.quick,
+                              args.allow_large, args.workers)
+    return _into(preflight.output_folder("claims", args.out), handler, args)
+
+
+def _into(folder, handler: Callable[[argparse.Namespace], int],
+          args: argparse.Namespace) -> int:
+    """Run a command that writes into ``folder`` itself; then list what it wrote in the
+    folder's manifest and remove what an earlier run left there."""
+    code = handler(args)
+    if folder.path.is_dir():
+        removed = folder.finish(argv=args.command_line, extra={"exit_code": code})
+        if removed:
+            print(f"removed {len(removed)} file(s) of an earlier run from {folder.path}: "
+                  + ", ".join(removed), file=sys.stderr)
+    return code
 
 
 def _add_compare(p: argparse.ArgumentParser) -> None:
@@ -132,14 +207,20 @@ def _add_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by-firm", action="store_true", help="one curve per firm, not per scenario")
     p.add_argument("--out", "-o", type=Path, help="also write compare.csv and compare.png here")
     p.add_argument("--workers", "-w", type=positive_int, default=1, help="worker processes")
+    _add_allow_large(p)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run scenarios side by side: long-run profit (mean, 95 % CI) and the step at which
     their cumulative-profit curves cross, if they do (see sim/compare.py)."""
+    for path in args.scenarios:
+        s = preflight.checked_scenario(path, {"run.steps": args.steps} if args.steps else None)
+        preflight.check_run_memory(s, args.replications, args.workers, args.allow_large)
+    folder = preflight.output_folder("compare", args.out) if args.out is not None else None
+
     from sim.experiment.compare import cmd_compare as handler
 
-    return handler(args)
+    return handler(args) if folder is None else _into(folder, handler, args)
 
 
 def _add_verify(p: argparse.ArgumentParser) -> None:
@@ -154,9 +235,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Run the docking suite — Bass diffusion, leaky-bucket steady state, lifetime value,
     word-of-mouth reach, corner cases, and the fast engine against the per-agent reference
     model — print the table, write verify.csv and bass.png; exit 1 if any check fails."""
+    folder = preflight.output_folder("verify", args.out)
+
     from sim.verify import cmd_verify as handler
 
-    return handler(args)
+    return _into(folder, handler, args)
 
 
 def _add_sweep(p: argparse.ArgumentParser) -> None:
@@ -170,28 +253,43 @@ def _add_sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted sweep in --out: run only the missing runs")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_allow_large(p)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a sweep file's points x replications (locally or on Dask), writing each finished
-    run to Parquet; --resume finishes an interrupted sweep (see docs/sweeps.md)."""
-    from sim.sweep.execute import run_sweep
+    run to Parquet; --resume finishes an interrupted sweep or repairs damaged part files
+    (see docs/sweeps.md)."""
     from sim.sweep.spec import load_sweep
-    from sim.sweep.store import SweepError
 
     spec = load_sweep(args.sweep)
     out = args.out or Path("sweeps") / args.sweep.stem
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is an existing file, not a folder; choose a folder "
+                          "(it is created if missing)")
+    estimate = preflight.sweep_estimate(spec, None if args.scheduler else args.workers)
+    if estimate is not None and not args.allow_large:
+        from sim.scenario.resources import check_memory
+
+        check_memory(spec.base, estimate, preflight.ALLOW_LARGE)
+
+    from sim.sweep.execute import SweepStoppedError, run_sweep
+    from sim.sweep.store import SweepError
+
     try:
         counts = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
                            resume=args.resume, progress=not args.quiet,
-                           command=["trustmarket", *sys.argv[1:]])
+                           command=args.command_line)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
+    except SweepStoppedError as stop:
+        print(f"\n{stop}", file=sys.stderr)
+        return INTERRUPTED if stop.interrupted else FAILED
     print(f"{counts['done_before'] + counts['ran']}/{counts['total']} runs in {out} "
           f"({counts['ran']} run now, {counts['done_before']} already there); "
           f"next: trustmarket analyze {out}")
-    return 0
+    return OK
 
 
 def _add_analyze(p: argparse.ArgumentParser) -> None:
@@ -206,9 +304,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     try:
         result = analyze(args.directory)
-    except (SweepError, FileNotFoundError) as exc:
+    except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
     print(format_report(result))
     print(f"wrote per_point.csv{', sensitivity.csv' if result['sensitivity'] is not None else ''}"
           f" and {len(result['figures'])} figure(s) to {args.directory / 'analysis'}")
@@ -249,14 +347,14 @@ def cmd_discover(args: argparse.Namespace) -> int:
                         ("--peel-alpha", args.peel_alpha)):
         if not 0 < value < 1:
             print(f"error: {name} must lie between 0 and 1, got {value}", file=sys.stderr)
-            return 2
+            return BAD_INPUT
     settings = Settings(min_density=args.density, significance=args.significance,
                         peel_alpha=args.peel_alpha, max_boxes=args.max_boxes)
     try:
         found = discover(args.directory, args.where, args.per, settings, args.tree_depth)
     except (ExpressionError, SweepError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
     print(format_discovery(found))
     out = args.out or args.directory / "discovery"
     written = write_discovery(found, out)
@@ -275,23 +373,26 @@ def _add_app(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """Start the classroom app (Mesa SolaraViz) in the browser: the leaky bucket, the trust
+    """Start the classroom app (a Solara page) in the browser: the leaky bucket, the trust
     ladder, profit and the customer network, with live levers (see docs/classroom.md)."""
     import os
     import subprocess
 
-    from sim.app.page import SCENARIO_ENV, default_scenario
     from sim.scenario import load_scenario
 
+    if args.scenario is not None:  # a bad file is reported here, not as a blank page
+        load_scenario(args.scenario)
+    from sim.app.page import SCENARIO_ENV, default_scenario
+
     scenario = (args.scenario or default_scenario()).resolve()
-    load_scenario(scenario)  # a bad file is reported here, not as a blank page
+    load_scenario(scenario)
     if args.offline_assets:
         from sim.app.assets import fill_cache
 
         fill_cache()
     print(f"trustmarket app: http://{args.host}:{args.port}/  (scenario {scenario}; "
           "Ctrl-C stops it)", flush=True)
-    env = {**os.environ, SCENARIO_ENV: str(scenario)}
+    env = {**os.environ, SCENARIO_ENV: str(scenario), "SOLARA_THEME_SHOW_BANNER": "False"}
     command = [sys.executable, "-m", "solara", "run", "sim.app.page", "--host", args.host,
                "--port", str(args.port), "--production", "--no-open"]
     return subprocess.call(command, env=env)
@@ -311,7 +412,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
                 cmd_analyze),
     "discover": ("scenario discovery: where in a sweep a condition on an outcome holds",
                  _add_discover, cmd_discover),
-    "app": ("start the classroom app in the browser (Mesa SolaraViz)", _add_app, cmd_app),
+    "app": ("start the classroom app in the browser (a Solara page)", _add_app, cmd_app),
     "verify": ("check the model against known results and the reference model", _add_verify,
                cmd_verify),
 }
@@ -350,14 +451,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``trustmarket`` console script."""
     args = build_parser().parse_args(argv)
     say_what_the_engine_does()
-    try:
-        return args.handler(args)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    #: the command as typed (recorded in provenance files and resume hints)
+    args.command_line = ["trustmarket", *(sys.argv[1:] if argv is None else argv)]
+    with catch_interrupts():
+        try:
+            return args.handler(args)
+        except (ScenarioError, ResourceError, OutputError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return BAD_INPUT
+        except OSError as exc:
+            if received():
+                print("interrupted", file=sys.stderr)
+                return INTERRUPTED
+            where = f" ({exc.filename})" if exc.filename else ""
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            print(f"error: {'disk full' if full else exc.strerror or exc}{where}: "
+                  + ("free some space and run the command again" if full else
+                     "check the path and its permissions, then run the command again"),
+                  file=sys.stderr)
+            return FAILED
+        except BaseException as exc:
+            # Ctrl-C can surface as another exception (numba, Dask, pickling) chained to
+            # it: the signal was counted, so it is reported as what it was.
+            if isinstance(exc, KeyboardInterrupt) or (received() and not isinstance(
+                    exc, SystemExit)):
+                print("interrupted", file=sys.stderr)
+                return INTERRUPTED
+            raise
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -70,3 +71,107 @@ def running_app(scenario: Path | None = None, timeout: float = 60.0
             os.killpg(proc.pid, 15)
         proc.wait(timeout=20)
         log.close()
+
+
+#: Every text on the page with its rendered size and whether a container clips it.
+#: SVG text: font size x the figure's scale (``getScreenCTM``), clipped if it leaves its
+#: ``<svg>``. HTML text: an element with its own visible text, clipped if it overflows a box
+#: that hides or scrolls overflow (itself or an ancestor), or leaves the window sideways.
+TEXT_AUDIT_JS = """() => {
+  const out = {texts: [], clipped: [], pageWidth: document.documentElement.scrollWidth,
+               windowWidth: window.innerWidth};
+  const visible = (r) => r.width > 0 && r.height > 0;
+  for (const t of document.querySelectorAll('svg text')) {
+    const svg = t.ownerSVGElement, r = t.getBoundingClientRect();
+    if (!svg || !visible(r)) continue;
+    const s = svg.getBoundingClientRect();
+    const item = {text: t.textContent, px: parseFloat(t.getAttribute('font-size')) *
+                  svg.getScreenCTM().a, css: t.getAttribute('class') || '', kind: 'svg'};
+    out.texts.push(item);
+    if (r.left < s.left - 1 || r.right > s.right + 1 || r.top < s.top - 1 ||
+        r.bottom > s.bottom + 1) out.clipped.push(item);
+  }
+  const all = document.body.querySelectorAll('*:not(svg):not(svg *)');
+  for (const el of all) {
+    const own = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own.length) continue;
+    const style = getComputedStyle(el), r = el.getBoundingClientRect();
+    if (!visible(r) || style.visibility === 'hidden' || style.display === 'none') continue;
+    const item = {text: own.map(n => n.textContent.trim()).join(' ').slice(0, 80),
+                  px: parseFloat(style.fontSize), css: el.className || '', kind: 'html'};
+    out.texts.push(item);
+    let clipped = (style.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1) ||
+                  r.right > window.innerWidth + 1 || r.left < -1;
+    for (let a = el.parentElement; a && !clipped; a = a.parentElement) {
+      const st = getComputedStyle(a);
+      if (st.overflowX === 'visible' && st.overflowY === 'visible') continue;
+      const ar = a.getBoundingClientRect();
+      if (!visible(ar)) continue;
+      if (r.left < ar.left - 1 || r.right > ar.right + 1 ||
+          (st.overflowY !== 'visible' && a !== document.scrollingElement &&
+           a !== document.body && a !== document.documentElement &&
+           (r.top < ar.top - 1 || r.bottom > ar.bottom + 1))) clipped = true;
+    }
+    if (clipped) out.clipped.push(item);
+  }
+  return out;
+}"""
+
+#: Click Step and wait until every figure shows step ``n`` and the browser painted it;
+#: returns the milliseconds from the click.
+TIMED_STEP_JS = """async (n) => {
+  const figures = ['.tm-bucket-grid', '.tm-profit-svg', '.tm-ladder-svg', '.tm-network-svg',
+                   '.tm-lifecycle-svg'];
+  const done = () => figures.every(s => {
+    const e = document.querySelector(s); return e && e.dataset.step === String(n); });
+  const t0 = performance.now();
+  document.querySelector('.tm-step').click();
+  await new Promise((resolve, reject) => {
+    const give_up = setTimeout(() => reject(new Error('step ' + n + ' not drawn')), 30000);
+    const poll = () => done() ? requestAnimationFrame(() => { clearTimeout(give_up);
+      resolve(); }) : requestAnimationFrame(poll);
+    poll();
+  });
+  return performance.now() - t0;
+}"""
+
+
+def open_app(browser, server, width: int = 1366, height: int = 768):
+    """A new tab (a new market) of the app at ``width`` x ``height``, its figures drawn;
+    returns (page, the page's errors so far and from now on)."""
+    url, _ = server
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url)
+    page.locator(".tm-bucket-grid").wait_for(timeout=90_000)
+    page.locator(".tm-network-svg").wait_for(timeout=60_000)
+    return page, errors
+
+
+def step_number(page) -> int:
+    """The step the counter shows."""
+    return int(re.search(r"Step: (\d+)", page.inner_text(".tm-counter")).group(1))
+
+
+def wait_step(page, n: int, timeout: float = 20_000) -> None:
+    """Wait until the counter shows step ``n``."""
+    page.wait_for_function(
+        "n => { const m = document.querySelector('.tm-counter').innerText.match(/Step: (\\d+)/);"
+        " return m && Number(m[1]) === n; }", arg=n, timeout=timeout)
+
+
+def assert_no_traceback(page, errors) -> None:
+    """No Python traceback or error text in the page, no script error in the browser."""
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Error:" not in body, body[:2000]
+    assert not errors, errors
+
+
+def click_track(page, css: str, fraction: float) -> None:
+    """Click the slider under ``css`` at ``fraction`` of its track (scrolled into view)."""
+    locator = page.locator(f"{css} .v-slider__track-container")
+    locator.scroll_into_view_if_needed()
+    track = locator.bounding_box()
+    page.mouse.click(track["x"] + fraction * track["width"], track["y"] + track["height"] / 2)

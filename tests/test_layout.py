@@ -9,9 +9,11 @@ from pathlib import Path
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
 #: Each package's layer: a module may import from its own package and from lower layers.
-LAYERS = {"scenario": 0, "network": 1, "rules": 1, "engine": 2, "model": 3, "experiment": 4,
-          "report": 4, "sweep": 5, "claims": 5, "verify": 5, "calibration": 5, "app": 6,
-          "cli": 7}
+#: outputs and interrupts are plumbing any layer may use; preflight checks a command's
+#: inputs (scenario, claims, memory) before the command starts.
+LAYERS = {"outputs": 0, "interrupts": 0, "style": 0, "scenario": 0, "network": 1, "rules": 1,
+          "engine": 2, "model": 3, "experiment": 4, "report": 5, "sweep": 6, "claims": 6,
+          "verify": 6, "calibration": 6, "app": 7, "preflight": 7, "cli": 8}
 
 
 def modules() -> dict[str, Path]:

@@ -260,3 +260,20 @@ def test_memory_stays_flat_as_runs_grow(tmp_path):
     assert (more - fewer) / (16_000 - 4_000) < 20, (fewer, more)
     many_points = _peak_bytes(tmp_path, 8000, 1, "many_points")
     assert (many_points - fewer) / (8000 - 4000) < 250, (fewer, many_points)
+
+
+@pytest.mark.parametrize(("edit", "fragment"), [
+    ('samples = {samples}', 'samples = 10000000'),
+    ('range = [0.0, 1.0]', 'range = [nan, 1.0]'),
+    ('range = [0.0, 1.0]', 'range = [-1e308, 1e308]'),
+    ('range = [0.0, 1.0]', 'range = [0.0, 1.0]\nlevels = 1000000000000000000'),
+    ('seed = 5', 'seed = -3')])
+def test_sweep_sizes_and_ranges_are_bounded_before_the_design_is_built(tmp_path, edit,
+                                                                        fragment):
+    """A typo such as ``levels = 10**18`` would hang building the grid; a NaN or infinite
+    range would put NaN into every point. Each is named at load."""
+    text = NOISY.replace("lhs", "grid" if "levels" in fragment else "lhs").replace(
+        edit, fragment).format(samples=8, replications=2)
+    with pytest.raises(ScenarioError) as err:
+        load_sweep(_write(tmp_path, text))
+    assert "sweep" in str(err.value)

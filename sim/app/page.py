@@ -1,33 +1,43 @@
-"""The classroom app: a Mesa SolaraViz page of one market (``trustmarket app``).
+"""The classroom app: one market on a page a lecture hall can read (``trustmarket app``).
 
-Run it with ``trustmarket app [SCENARIO]`` (or ``solara run sim.app``): the scenario
+Run it with ``trustmarket app [SCENARIO]`` (or ``solara run sim.app.page``): the scenario
 comes from the ``TRUSTMARKET_APP_SCENARIO`` environment variable the command sets,
-default ``scenarios/leaky_bucket.toml``. Every browser tab gets its own model.
+default ``scenarios/leaky_bucket.toml``. In Jupyter, ``notebook_app()`` shows the same
+app in a cell. Every browser tab gets its own market.
 
-The sidebar is Mesa's: step, play/pause, reset, the seed (used on Reset) and the step
-counter. The main area (:mod:`sim.app.components`) shows the live levers, a leaky bucket
-per firm, the customer network coloured by trust stage, profit and the trust ladder over
-time, and the customer lifecycle (Mesa's own plot component).
-
-Levers move *live*: a change applies to the running model from its next step (the
-firms' levers, the strategy presets, word-of-mouth reach), so a teacher can plug a hole
-mid-run and watch the bucket respond. Reset rebuilds the market from the scenario file
-with the seed in the sidebar.
+The page is the app's own Solara composition (it uses no Mesa visualisation internals, so
+it runs alike on every Mesa release the project supports): a bar with Step, Play/Pause,
+Reset, the play speed, the step counter and the presentation switch; a leaky bucket per
+firm across the screen; each firm's live levers under its bucket; profit and the trust
+ladder; the word-of-mouth network and the customer lifecycle. *Presentation mode* (the
+switch, or F) hides every control and fills the screen with the buckets, profit and the
+trust ladder under a large counter; the keys of :mod:`sim.app.keys` drive it.
 """
 
 from __future__ import annotations
 
 import os
+from html import escape
 from pathlib import Path
-from typing import Any
 
-import mesa.visualization.solara_viz as _solara_viz
 import solara
-from mesa.visualization import SolaraViz, make_plot_component
+import solara.lab
 
-from sim.app.components import BucketView, LiveLevers, NetworkView, ProfitView, TrustLadderView
-from sim.model import MarketModel
-from sim.scenario import SHIPPED, load_scenario
+from sim.app import keys
+from sim.app.components import (
+    BucketView,
+    ErrorLine,
+    FirmChart,
+    FirmLevers,
+    LifecycleView,
+    MarketLevers,
+    NetworkView,
+    SeedField,
+    StepCounter,
+)
+from sim.app.css import CSS
+from sim.app.session import SPEEDS, ClassroomModel, Session
+from sim.scenario import SHIPPED
 
 ROOT = SHIPPED.parent
 SCENARIO_ENV = "TRUSTMARKET_APP_SCENARIO"
@@ -45,88 +55,110 @@ def app_scenario() -> Path:
     return Path(chosen) if chosen else default_scenario()
 
 
-def parse_seed(text: Any) -> int | None:
-    """The seed typed into the sidebar: a whole number, or None (the scenario's seed).
+@solara.component
+def Player(session: Session) -> None:
+    """Runs Play's loop in a task while ``playing`` is on (renders nothing)."""
+    playing = session.playing.value
 
-    SolaraViz hands an ``InputText`` value over as a string (mesa#3516); anything that is
-    not a non-negative whole number falls back to the scenario's seed rather than crashing
-    Reset.
-    """
-    if isinstance(text, int) and not isinstance(text, bool):
-        return text if text >= 0 else None
-    cleaned = str(text or "").strip().replace("_", "")
-    return int(cleaned) if cleaned.isdigit() else None
+    def loop() -> None:
+        if playing:
+            session.play_loop()
 
-
-class ClassroomModel(MarketModel):
-    """The market model with keyword-only construction, as SolaraViz's Reset needs
-    (``type(model)(**model_params)``).
-
-    Parameters
-    ----------
-    scenario
-        Path of the scenario file ('' for :func:`app_scenario`).
-    seed
-        The seed as typed (see :func:`parse_seed`); '' for the scenario's own.
-    """
-
-    def __init__(self, scenario: str = "", seed: int | str | None = ""):
-        path = Path(scenario) if scenario else app_scenario()
-        super().__init__(path, seed=parse_seed(seed))
-        self.scenario_path = path
-        self.running = True
+    solara.lab.use_task(loop, dependencies=[playing], prefer_threaded=True)
 
 
-def model_params(scenario: Path) -> dict[str, Any]:
-    """SolaraViz's model parameters: the fixed scenario path and the seed field."""
-    seed = load_scenario(scenario).run.seed
-    return {
-        "scenario": str(scenario),
-        "seed": {"type": "InputText", "value": str(seed), "label": "Seed (used on Reset)"},
-    }
+@solara.component
+def Controls(session: Session) -> None:
+    """Step, Play/Pause, Reset, the speed, the seed (for Reset) and the shortcuts."""
+    playing = session.playing.value
+    with solara.Div(classes=["tm-controls"]):
+        solara.Button("Step", on_click=session.manual_step, disabled=playing, color="primary",
+                      classes=["tm-step"])
+        solara.Button("❚❚ Pause" if playing else "▶ Play", on_click=session.toggle_play,
+                      color="primary", classes=["tm-play"])
+        solara.Button("Reset", on_click=session.reset, outlined=True, classes=["tm-reset"])
+        solara.Select("play speed", values=[label for label, _ in SPEEDS],
+                      value=session.speed, classes=["tm-speed"])
+        SeedField(session)
 
 
-COMPONENTS = [
-    (LiveLevers, 0),
-    (BucketView, 0),
-    (ProfitView, 0),
-    (TrustLadderView, 0),
-    (NetworkView, 0),
-    # Mesa's own plot component (it returns the (component, page) pair itself).
-    make_plot_component({"lifecycle_potential": "#bdbdbd", "lifecycle_new": "#9ecae1",
-                         "lifecycle_regular": "#3182bd", "lifecycle_lapsed": "#fd8d3c"},
-                        backend="matplotlib"),
-]
+@solara.component
+def TopBar(session: Session) -> None:
+    """The scenario's name, the counter and the presentation switch (always shown)."""
+    presenting = session.presentation.value
+    model = session.model.value
+    with solara.Div(classes=["tm-bar"]):
+        with solara.Div(classes=["tm-title"]):
+            solara.HTML(tag="div", unsafe_innerHTML=escape(model.scenario.name.replace("_", " ")),
+                        classes=["tm-title-name"])
+            if not presenting:
+                solara.HTML(tag="div", unsafe_innerHTML=escape(model.scenario.description),
+                            classes=["tm-title-description"])
+        StepCounter(session, large=presenting)
+        solara.Switch(label="presentation mode (F)", value=session.presentation,
+                      classes=["tm-present-switch"])
 
 
-#: Grid cells of the page's components, in COMPONENTS order (12 columns, 30 px rows).
-LAYOUT = ((0, 0, 5, 12), (5, 0, 7, 12), (0, 12, 6, 10), (6, 12, 6, 10), (0, 22, 6, 12),
-          (6, 22, 6, 12))
-
-
-def classroom_layout(num_components: int) -> list[dict[str, Any]]:
-    """The initial grid: levers beside the buckets, then profit and trust ladder, then the
-    network and the lifecycle (Mesa's default is equal half-width cells)."""
-    cells = [{"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False}
-             for i, (x, y, w, h) in enumerate(LAYOUT[:num_components])]
-    for i in range(len(cells), num_components):
-        cells.append({"i": i, "x": 6 * (i % 2), "y": 40 + 12 * (i // 2), "w": 6, "h": 10,
-                      "moved": False})
-    return cells
-
-
-# Mesa 3.3's SolaraViz takes no layout argument; it asks this module-level function for
-# the initial grid, so the app (its own server process) supplies its own.
-_solara_viz.make_initial_grid_layout = classroom_layout
+@solara.component
+def ClassroomApp(scenario: str | None = None) -> None:
+    """The whole app for one scenario file (default: :func:`app_scenario`)."""
+    path = Path(scenario) if scenario else app_scenario()
+    session = solara.use_memo(lambda: Session(path, ClassroomModel(path)), [str(path)])
+    presenting = session.presentation.value
+    with solara.Div(classes=["tm-app", "tm-present" if presenting else "tm-normal"]):
+        solara.Style(CSS)
+        keys.Keys(on_action=session.key, on_resize=session.resize)
+        Player(session)
+        TopBar(session)
+        if not presenting:
+            Controls(session)
+        ErrorLine(session)
+        BucketView(session)
+        if presenting:
+            with solara.Div(classes=["tm-charts"]):
+                FirmChart(session, "profit")
+                FirmChart(session, "ladder")
+            solara.HTML(tag="div", unsafe_innerHTML=escape(keys.HELP), classes=["tm-keys-help"])
+            return
+        with solara.Div(classes=["tm-levers"]):
+            for index in range(len(session.model.value.firms)):
+                FirmLevers(session, index)
+        with solara.Div(classes=["tm-levers", "tm-levers-market"]):
+            MarketLevers(session)
+            solara.HTML(tag="div", unsafe_innerHTML=escape("Levers are live: a change is in "
+                                                           "force from the next step. "
+                                                           + keys.HELP + "."),
+                        classes=["tm-keys-help"])
+        with solara.Div(classes=["tm-charts"]):
+            FirmChart(session, "profit")
+            FirmChart(session, "ladder")
+        with solara.Div(classes=["tm-charts"]):
+            NetworkView(session)
+            LifecycleView(session)
 
 
 @solara.component
 def Page() -> None:
-    """The page: one model per browser tab."""
-    scenario = app_scenario()
-    model = solara.use_memo(lambda: ClassroomModel(str(scenario)), [])
-    SolaraViz(model, components=COMPONENTS, model_params=model_params(scenario),
-              name=f"trustmarket — {model.scenario.name}", play_interval=150)
+    """The page ``solara run sim.app.page`` serves: one market per browser tab."""
+    ClassroomApp(str(app_scenario()))
+
+
+@solara.component
+def Layout(children: list | None = None) -> None:
+    """No app bar or sidebar around the page: the app has its own bar."""
+    solara.Div(children=children or [], classes=["tm-root"])
+
+
+def notebook_app(scenario: str | Path | None = None):
+    """The classroom app as an element for Jupyter: ``display(notebook_app())`` or make it
+    the cell's last expression.
+
+    Parameters
+    ----------
+    scenario
+        A scenario file (default: the classroom scenario, ``scenarios/leaky_bucket.toml``).
+    """
+    return ClassroomApp(str(scenario) if scenario else str(default_scenario()))
 
 
 page = Page

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.replications import Results, mean_ci, pairwise_crossovers, run
+from sim.experiment.statistics import format_interval
 from sim.scenario import Scenario, load_scenario
 
 
@@ -91,38 +92,74 @@ def format_comparison(table: pd.DataFrame, cross: pd.DataFrame) -> str:
     lines = [f"long-run profit after step {int(table['step'].iloc[0])}", header,
              "-" * len(header)]
     for r in table.itertuples():
-        cum = (f"{r.cumulative_profit_mean:,.0f} [{r.cumulative_profit_ci_low:,.0f}, "
-               f"{r.cumulative_profit_ci_high:,.0f}]")
-        npv = f"{r.npv_mean:,.0f} [{r.npv_ci_low:,.0f}, {r.npv_ci_high:,.0f}]"
+        cum = (f"{r.cumulative_profit_mean:,.0f} "
+               f"{format_interval(r.cumulative_profit_ci_low, r.cumulative_profit_ci_high)}")
+        npv = f"{r.npv_mean:,.0f} {format_interval(r.npv_ci_low, r.npv_ci_high)}"
         lines.append(f"{r.series:<{width}}{cum:>36}{npv:>36}")
-    for r in cross.itertuples():
-        lines.append(f"{r.challenger} overtakes {r.leader} in {r.crossed}/{r.replications} "
-                     f"replications, at step {r.crossover_step_mean:.0f} [95% CI "
-                     f"{r.crossover_step_ci_low:.0f}, {r.crossover_step_ci_high:.0f}]")
+    lines += crossover_lines(cross)
     if cross.empty:
         lines.append("The cumulative-profit curves do not cross.")
     return "\n".join(lines)
 
 
-def profit_figure(series: pd.DataFrame):
-    """Mean cumulative profit of every series over time, with 95 % CI bands."""
+def crossover_lines(cross: pd.DataFrame, what: str = "") -> list[str]:
+    """One line per pair of curves that cross: the direction in which most replications
+    crossed, with the other direction's count when it happened too (``what``, e.g. " in
+    cumulative profit", follows the verb)."""
+    lines = []
+    rows = cross.to_dict("records")
+    done: set[frozenset[str]] = set()
+    for r in sorted(rows, key=lambda r: -r["crossed"]):
+        pair = frozenset((r["leader"], r["challenger"]))
+        if pair in done:
+            continue
+        done.add(pair)
+        other = [o for o in rows if o["leader"] == r["challenger"]
+                 and o["challenger"] == r["leader"]]
+        back = (f"; {r['leader']} overtakes {r['challenger']} in {other[0]['crossed']}/"
+                f"{other[0]['replications']}" if other else "")
+        ci = format_interval(r["crossover_step_ci_low"], r["crossover_step_ci_high"], ".0f")
+        lines.append(f"{r['challenger']} overtakes {r['leader']}{what} in {r['crossed']}/"
+                     f"{r['replications']} replications, at step "
+                     f"{r['crossover_step_mean']:.0f} {ci.replace('[', '[95% CI ', 1)}{back}")
+    return lines
+
+
+def profit_figure(series: pd.DataFrame, steps_per_year: int | None = 52,
+                  crossed: pd.DataFrame | None = None):
+    """Mean cumulative profit of every series over time in years (in steps if
+    ``steps_per_year`` is None: scenarios of different step lengths), with 95 % CI bands
+    and the crossovers (``crossed``: :func:`crossings` of ``series``, computed if
+    omitted)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from scipy import stats
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for name, g in series.groupby("series", sort=False):
-        agg = g.groupby("step")["cumulative_profit"].agg(["mean", "std", "count"])
-        half = np.where(agg["count"] > 1, stats.t.ppf(0.975, np.maximum(agg["count"] - 1, 1))
-                        * agg["std"] / np.sqrt(agg["count"]), 0.0)
-        ax.plot(agg.index, agg["mean"], label=name)
-        ax.fill_between(agg.index, agg["mean"] - half, agg["mean"] + half, alpha=0.2)
-    ax.set(title="Cumulative profit (mean, 95 % CI)", xlabel="step", ylabel="money")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    from sim import style
+
+    @style.slide_style
+    def draw():
+        fig, ax = plt.subplots(figsize=(10, 5.6))
+        for k, (name, g) in enumerate(series.groupby("series", sort=False)):
+            agg = g.groupby("step")["cumulative_profit"].agg(["mean", "std", "count"])
+            half = np.where(agg["count"] > 1, stats.t.ppf(0.975, np.maximum(
+                agg["count"] - 1, 1)) * agg["std"] / np.sqrt(agg["count"]), 0.0)
+            years = agg.index / (steps_per_year or 1)
+            colour = style.firm_colour(k)
+            ax.plot(years, agg["mean"], color=colour, label=name)
+            ax.fill_between(years, agg["mean"] - half, agg["mean"] + half, color=colour,
+                            alpha=0.2, lw=0)
+        rows = (crossings(series) if crossed is None else crossed).itertuples()
+        style.mark_crossovers(ax, rows, steps_per_year, "replications")
+        ax.set(title="Cumulative profit (mean, 95 % CI)", ylabel="money",
+               xlabel=style.time_axis_label(steps_per_year) if steps_per_year else "steps")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        return fig
+
+    return draw()
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -143,7 +180,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.out / "compare.csv", index=False)
         cross.to_csv(args.out / "crossovers.csv", index=False)
-        fig = profit_figure(series)
+        years = {s.market.steps_per_year for s in scenarios}
+        fig = profit_figure(series, years.pop() if len(years) == 1 else None, cross)
         fig.savefig(args.out / "compare.png", dpi=110)
         plt.close(fig)
         print(f"\nwrote compare.csv, crossovers.csv, compare.png to {args.out}/",

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.statistics import mean_ci, mean_of_defined, pairwise_crossovers
+from sim.interrupts import ignore_interrupts, stop_pool
 from sim.model import MarketModel
 from sim.model.market import warm_up
 from sim.model.metrics import FIRM_LABELS, FIRM_METRICS, STOCK_METRICS
@@ -165,6 +166,16 @@ class Results:
         return pairwise_crossovers(self.timeseries, "firm", confidence)
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`run`; ``results`` holds the replications that finished."""
+
+    def __init__(self, results: Results, requested: int):
+        super().__init__(f"interrupted after {len(results.replications)} of {requested} "
+                         "replications")
+        self.results = results
+        self.requested = requested
+
+
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
         workers: int = 1, progress: bool = False, model: type = MarketModel) -> Results:
     """Run the scenario's replications and return them with their statistics.
@@ -181,13 +192,22 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         Show a progress bar on standard error.
     model
         The model class (default :class:`~sim.model.MarketModel`; see :func:`run_replication`).
+
+    Raises
+    ------
+    RunInterrupted
+        On Ctrl-C, holding the replications that had finished.
     """
     n = scenario.run.replications if replications is None else replications
     root = scenario.run.seed if seed is None else seed
     results = Results(scenario)
-    for rep in _progress(_replications(scenario, range(n), root, workers, model), n,
-                         progress, scenario.name):
-        results.replications.append(rep)
+    try:
+        for rep in _progress(_replications(scenario, range(n), root, workers, model), n,
+                             progress, scenario.name):
+            results.replications.append(rep)
+    except KeyboardInterrupt as exc:
+        results.replications.sort(key=lambda r: r.replication)
+        raise RunInterrupted(results, n) from exc
     results.replications.sort(key=lambda r: r.replication)
     return results
 
@@ -202,11 +222,17 @@ def _replications(scenario: Scenario, indices: Iterable[int], root: int, workers
         warm_up()  # compiled once here, loaded by every worker
     # Mesa switches multiprocessing to "spawn"; be explicit so behaviour does not depend on it.
     ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [pool.submit(run_replication, scenario, i, root, None, None, model)
-                   for i in indices]
-        for fut in cf.as_completed(futures):
-            yield fut.result()
+    # Workers ignore Ctrl-C: the parent stops them and keeps what has finished.
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                initializer=ignore_interrupts) as pool:
+        try:
+            futures = [pool.submit(run_replication, scenario, i, root, None, None, model)
+                       for i in indices]
+            for fut in cf.as_completed(futures):
+                yield fut.result()
+        except (KeyboardInterrupt, GeneratorExit):  # also when the consumer was interrupted
+            stop_pool(pool)
+            raise
 
 
 def _progress(items: Iterable[Replication], total: int, show: bool,

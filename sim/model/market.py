@@ -57,14 +57,34 @@ class MarketModel(mesa.Model):
     overrides
         Dotted-key replacements applied to the scenario (re-validated), e.g.
         ``{"customers.wom_reach": 3}`` — the path the browser app's sliders take.
+    rng
+        Mesa's name for ``seed`` (``mesa.Model(rng=...)``); give one or the other.
+    mesa_agent_records
+        Also let Mesa's DataCollector record every firm metric itself each step, for the
+        per-firm rows of ``mesa.batch_run`` on Mesa 3.4+ (a reporter call per firm value:
+        a tenth of a step or more at a few thousand customers;
+        :class:`sim.model.metrics.MetricsCollector`).
+    **dotted_overrides
+        Further overrides as keyword arguments named by dotted key, e.g.
+        ``MarketModel(path, **{"customers.wom_reach": 3})`` — the form ``mesa.batch_run``
+        passes its ``parameters`` in.
+
+    The model stops (``running`` turns False) after the scenario's ``run.steps`` steps,
+    the number it is sized for, so Mesa's ``batch_run`` and SolaraViz stop there too.
     """
 
     def __init__(self, scenario: Scenario | str | Path, seed: SeedLike = None,
-                 overrides: Mapping[str, Any] | None = None):
+                 overrides: Mapping[str, Any] | None = None, *,
+                 rng: SeedLike = None, mesa_agent_records: bool = False,
+                 **dotted_overrides: Any):
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        if overrides:
-            scenario = scenario.with_overrides(overrides)
+        if overrides or dotted_overrides:
+            scenario = scenario.with_overrides({**(overrides or {}), **dotted_overrides})
+        if rng is not None:
+            if seed is not None:
+                raise ValueError(f"give seed or rng, not both (seed={seed!r}, rng={rng!r})")
+            seed = rng
         if seed is None:
             seed = scenario.run.seed
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -121,7 +141,7 @@ class MarketModel(mesa.Model):
         self._arrays.arrival_levers[:] = self._arrays.levers
         with _python_integers():
             arrive_initial(self._work, c.n_initial)
-        self.datacollector = MetricsCollector(Firm)
+        self.datacollector = MetricsCollector(Firm, mesa_agent_records)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -137,6 +157,8 @@ class MarketModel(mesa.Model):
             jit.mark_compiled()
         self._book(lapsed, promo_price, depth)
         self.datacollector.collect(self)
+        if self.steps >= self.scenario.run.steps:  # the market is sized for run.steps
+            self.running = False
         every = self.scenario.run.customer_snapshot_every
         if every and self.steps % every == 0:
             self.customer_snapshots.append(self.customer_table().assign(step=self.steps))
@@ -283,7 +305,9 @@ class MarketModel(mesa.Model):
         by_id = {f.unique_id: f for f in self.firms}
         df.insert(1, "firm", [by_id[i].name for i in df["AgentID"]])
         df.insert(2, "strategy", [by_id[i].strategy for i in df["AgentID"]])
-        return df.drop(columns="AgentID").rename(columns={"Step": "step"})
+        # Steps as integers: a plain Mesa 3.5 DataCollector keys them by model.time (floats).
+        return df.drop(columns="AgentID").rename(columns={"Step": "step"}).astype(
+            {"step": "int64"})
 
     def market_timeseries(self) -> pd.DataFrame:
         """Collected market metrics: one row per step."""

@@ -6,11 +6,13 @@ read these names; none of them recomputes a metric.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from sim.model.population import LIFECYCLE_NAMES
 from sim.rules.trust import STAGE_NAMES
@@ -79,48 +81,74 @@ STOCK_METRICS = ("cumulative_profit", "npv", "active_customers", "aware", "progr
 
 
 class MetricsCollector(mesa.DataCollector):
-    """Mesa's DataCollector for the metrics declared above, read by name.
+    """Mesa's DataCollector for the metrics declared above, through Mesa's public API.
 
     The market's metrics live in ``model.market_metrics`` (a dict keyed by the names
     above), the firms' in ``model.firm_table`` (one row per firm in the order of
     ``model.firms``, columns in the order of :data:`FIRM_METRICS`), and the labels are
-    firm attributes. The reporters are declared as usual, so Mesa's tables,
-    ``get_model_vars_dataframe``, ``get_agenttype_vars_dataframe`` and the browser app's
-    plots work unchanged. :meth:`collect` keeps a copy of the firm table per step and
-    turns the copies into Mesa's per-firm records only when those are read; one reporter
-    call (and a deep copy) per value was a tenth of a step's time at a few thousand
-    customers, and a tuple per firm and step a few per cent more.
+    firm attributes.
+
+    The market's metrics are Mesa's model reporters, collected by Mesa's own
+    :meth:`collect`: ``get_model_vars_dataframe`` (what the app's Mesa plots read) and
+    ``mesa.batch_run`` see them as in any Mesa model. The firms' metrics are kept here,
+    one copy of the firm table per step, and turned into a table only when read
+    (:meth:`firm_dataframe`, also served as ``get_agenttype_vars_dataframe(firm_type)``):
+    a reporter call per value in Mesa's collection was a tenth of a step at a few
+    thousand customers. With ``mesa_agent_records=True`` the firms' reporters are also
+    handed to Mesa, which then records them itself every step (the per-agent rows of
+    ``mesa.batch_run`` on Mesa 3.4+), at that cost.
+
+    Parameters
+    ----------
+    firm_type
+        The firms' agent class (the key of their table).
+    mesa_agent_records
+        Also let Mesa record every firm metric itself (see above); default False.
     """
 
-    def __init__(self, firm_type: type[mesa.Agent]):
-        self._pending: list[tuple[int, np.ndarray, list[tuple]]] = []
-        super().__init__(**metric_reporters(firm_type))
-        self._firm_type = firm_type
-
-    @property
-    def _agenttype_records(self) -> dict:
-        """Mesa's per-step records of the firms (made from the copies when read)."""
-        records = self._records
-        for step, table, labels in self._pending:
-            records[step] = {self._firm_type: [
-                (step, *label[:1], *values, *label[1:])
-                for values, label in zip(table.tolist(), labels, strict=True)]}
-        self._pending.clear()
-        return records
-
-    @_agenttype_records.setter
-    def _agenttype_records(self, records: dict) -> None:
-        self._records = records
-        self._pending.clear()
+    def __init__(self, firm_type: type[mesa.Agent], mesa_agent_records: bool = False):
+        reporters = metric_reporters(firm_type)
+        super().__init__(model_reporters=reporters["model_reporters"],
+                         agenttype_reporters=(reporters["agenttype_reporters"]
+                                              if mesa_agent_records else None))
+        self.firm_type = firm_type
+        self._firm_steps: list[int] = []
+        self._firm_tables: list[np.ndarray] = []
+        self._firm_labels: list[list[tuple]] = []
+        # (unique_id, *labels) of a firm in one call (attrgetter of one name gives no tuple).
+        getter = operator.attrgetter("unique_id", *FIRM_LABELS)
+        self._labels_of = getter if FIRM_LABELS else lambda firm: (getter(firm),)
 
     def collect(self, model: mesa.Model) -> None:
-        """Record this step's market metrics and every firm's metrics and labels."""
-        market = model.market_metrics
-        for name in MARKET_METRICS:
-            self.model_vars[name].append(market[name])
-        labels = [(firm.unique_id, *[getattr(firm, k) for k in FIRM_LABELS])
-                  for firm in model.firms]
-        self._pending.append((model.steps, model.firm_table.copy(), labels))
+        """Record this step's market metrics (Mesa) and every firm's metrics and labels."""
+        super().collect(model)
+        self._firm_steps.append(model.steps)
+        self._firm_tables.append(model.firm_table.copy())
+        self._firm_labels.append(list(map(self._labels_of, model.firms)))
+
+    def firm_dataframe(self) -> pd.DataFrame:
+        """The firms' metrics and labels: one row per step and firm, indexed by ``Step``
+        (``model.steps``) and ``AgentID`` (``unique_id``), columns :data:`FIRM_METRICS`
+        then :data:`FIRM_LABELS` — Mesa's layout of an agent-type table."""
+        values = (np.concatenate(self._firm_tables) if self._firm_tables
+                  else np.empty((0, len(FIRM_METRICS))))
+        labels = [row for step in self._firm_labels for row in step]
+        steps = np.repeat(np.array(self._firm_steps, dtype=np.int64),
+                          [len(step) for step in self._firm_labels])
+        frame = pd.DataFrame(values, columns=list(FIRM_METRICS))
+        for j, name in enumerate(FIRM_LABELS, start=1):
+            frame[name] = [row[j] for row in labels]
+        frame.index = pd.MultiIndex.from_arrays(
+            [steps, np.array([row[0] for row in labels], dtype=np.int64)],
+            names=["Step", "AgentID"])
+        return frame
+
+    def get_agenttype_vars_dataframe(self, agent_type: type[mesa.Agent]) -> pd.DataFrame:
+        """The firms' table (:meth:`firm_dataframe`) for the firm type; Mesa's answer for
+        any other type."""
+        if agent_type is self.firm_type:
+            return self.firm_dataframe()
+        return super().get_agenttype_vars_dataframe(agent_type)
 
 
 def metric_reporters(firm_type: type[mesa.Agent]) -> dict[str, dict]:

@@ -14,10 +14,10 @@ from sim.network import arrays
 from sim.network.graph import Graph, from_edges, from_networkx
 from sim.scenario import NetworkSpec, Problem, Scenario, ScenarioError, graph_path
 
-#: Above this many nodes ``builder = 'auto'`` draws generator graphs with the array
-#: builders of :mod:`sim.network.arrays`: networkx needs ~27 s and 2.3 GB for a 1M-node
-#: Watts-Strogatz graph and its conversion, the arrays ~2 s and 0.4 GB.
-ARRAY_BUILDER_THRESHOLD = 100_000
+# Above ARRAY_BUILDER_THRESHOLD nodes ``builder = 'auto'`` draws generator graphs with the
+# array builders of :mod:`sim.network.arrays`: networkx needs ~27 s and 2.3 GB for a
+# 1M-node Watts-Strogatz graph and its conversion, the arrays ~2 s and 0.4 GB.
+from sim.scenario.schema import ARRAY_BUILDER_THRESHOLD
 
 
 def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:
@@ -74,28 +74,84 @@ def uses_array_builder(spec: NetworkSpec, n_nodes: int) -> bool:
 GRAPH_FILE = "graph file"
 
 
-def read_graph_file(path: Path, fmt: str = "auto") -> nx.Graph:
-    """Read an edge-list or GraphML file, with an error that names the file."""
+def _refuse(path: Path, message: str) -> ScenarioError:
+    return ScenarioError(str(path), [Problem("network.path", str(path), message)], GRAPH_FILE)
+
+
+def graph_format(path: Path, fmt: str = "auto") -> str:
+    """``"graphml"`` or ``"edgelist"``: ``fmt``, or guessed from the file's suffix."""
     if fmt == "auto":
-        fmt = "graphml" if path.suffix.lower() in (".graphml", ".xml") else "edgelist"
+        return "graphml" if path.suffix.lower() in (".graphml", ".xml") else "edgelist"
+    return fmt
+
+
+def read_edgelist(path: Path) -> nx.Graph:
+    """An edge list: two node labels per line (``#`` starts a comment).
+
+    Lines with one label or with more than two columns are refused, naming the line: the
+    model's word of mouth has no edge weights, so a third column (a weight, a timestamp)
+    would otherwise be silently dropped.
+    """
+    g = nx.Graph()
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            fields = line.split("#", 1)[0].split()
+            if not fields:
+                continue
+            if len(fields) == 1:
+                raise _refuse(path, f"line {number} has one node label ({fields[0][:40]}); "
+                              "an edge list has two node labels per line")
+            if len(fields) > 2:
+                raise _refuse(path, f"line {number} has {len(fields)} columns "
+                              f"({' '.join(fields)[:60]}); an edge list has two node labels "
+                              "per line, and the model has no edge weights or attributes: "
+                              "keep only the first two columns")
+            g.add_edge(*fields)
+    return g
+
+
+def read_graph_file(path: Path, fmt: str = "auto",
+                    notes: list[str] | None = None) -> nx.Graph:
+    """Read an edge-list or GraphML file as an undirected graph, with errors that name
+    the file.
+
+    A directed GraphML graph is used as undirected (an arc either way links two
+    customers, and word of mouth travels both ways along a link), saying so in
+    ``notes``; edges that carry a ``weight`` are refused, as the model has no edge
+    weights.
+    """
+    fmt = graph_format(path, fmt)
     try:
-        if fmt == "graphml":
-            g = nx.read_graphml(path)
-        else:
-            g = nx.read_edgelist(path, nodetype=str, data=False, comments="#")
+        g = nx.read_graphml(path) if fmt == "graphml" else read_edgelist(path)
+    except ScenarioError:
+        raise
     except Exception as exc:  # networkx raises many kinds on malformed files
-        raise ScenarioError(str(path), [Problem("network.path", str(path),
-                                                f"cannot read {fmt} graph: {exc}")],
-                            GRAPH_FILE) from exc
+        raise _refuse(path, f"cannot read {fmt} graph: {exc}") from exc
+    weighted = next((d for *_, d in g.edges(data=True)
+                     if any(str(k).lower() == "weight" for k in d)), None)
+    if weighted is not None:
+        raise _refuse(path, f"its edges carry weights ({str(weighted)[:60]}); the model's "
+                      "word of mouth has no edge weights: remove the weight attribute")
+    if g.is_directed():
+        undirected = nx.Graph(g)
+        if notes is not None:
+            notes.append(f"{path}: the graph is directed ({g.number_of_edges()} arcs); "
+                         f"used as undirected ({undirected.number_of_edges()} links: word of "
+                         "mouth travels both ways along a link)")
+        return undirected
     return nx.Graph(g)
 
 
-def check_graph_file(scenario: Scenario) -> None:
-    """Read a ``kind='file'`` graph and check its size, raising :class:`ScenarioError`."""
+def check_graph_file(scenario: Scenario) -> list[str]:
+    """Read a ``kind='file'`` graph and check it against the scenario, raising
+    :class:`ScenarioError`; return notes about conversions (a directed graph used as
+    undirected) for the caller to print."""
+    notes: list[str] = []
     if scenario.network.kind != "file":
-        return
+        return notes
     path = graph_path(scenario)
-    _check_size(read_graph_file(path, scenario.network.format), scenario, path)
+    _check_size(read_graph_file(path, scenario.network.format, notes), scenario, path)
+    return notes
 
 
 def _check_size(g: nx.Graph, scenario: Scenario, path: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.scenario.schema import (
+    MAX_CUSTOMERS,
     CustomerSpec,
     FirmSpec,
     Levers,
@@ -30,6 +31,20 @@ from sim.scenario.validation import Problem, ScenarioError, build, param, to_pla
 #: The scenario files shipped with the project, and the headline among them.
 SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
 HEADLINE = SHIPPED / "bribery_vs_trust.toml"
+
+#: Largest scenario or sweep file read (bytes): the shipped ones are a few kilobytes; a
+#: larger file is refused before it is read, not parsed for minutes.
+MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of tables and lists in a file (the schema needs four).
+MAX_DEPTH = 12
+#: Most firms in one market (firm indices are 16-bit in the engine).
+MAX_FIRMS = 1000
+#: Longest firm or strategy name (characters).
+MAX_NAME = 100
+#: Names that pandas reads back from a CSV file as missing values.
+MISSING_LOOKALIKES = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
 
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
@@ -176,6 +191,10 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scena
     ScenarioError
         Listing every problem found, each with its key path, value and what is allowed.
     """
+    deep = too_deep(data)
+    if deep is not None:
+        raise ScenarioError(source, [Problem(deep, "(nested value)", f"nested more than "
+                                             f"{MAX_DEPTH} levels deep")])
     problems: list[Problem] = []
     data = copy.deepcopy(dict(data))
     data.pop("source", None)
@@ -198,9 +217,19 @@ def _check_scenario(s: Scenario) -> list[Problem]:
     problems = []
     if not s.firms:
         problems.append(Problem("firms", [], "at least one [[firms]] entry is needed"))
-    names = [f.name for f in s.firms]
-    for name in {n for n in names if names.count(n) > 1}:
-        problems.append(Problem("firms.name", name, "firm names must be unique"))
+    if len(s.firms) > MAX_FIRMS:
+        problems.append(Problem("firms", f"{len(s.firms)} entries",
+                                f"at most {MAX_FIRMS} firms in one market"))
+    seen: dict[str, int] = {}
+    for i, firm in enumerate(s.firms):
+        problems += label_problems(f"firms[{i}].name", firm.name, "firm")
+        key = firm.name.strip()
+        if key in seen:
+            problems.append(Problem("firms.name", firm.name, f"firm names must be unique "
+                                    f"(firms[{seen[key]}] and firms[{i}])"))
+        seen.setdefault(key, i)
+    for name in s.strategies:
+        problems += label_problems(f"strategies.{name}", name, "strategy")
     for i, firm in enumerate(s.firms):
         if firm.adaptive is None:
             continue
@@ -227,10 +256,28 @@ def _check_scenario(s: Scenario) -> list[Problem]:
         if not path.is_file():
             problems.append(Problem("network.path", s.network.path,
                                     f"graph file not found (looked at {path})"))
-    if capacity > 50_000_000:
+    if capacity > MAX_CUSTOMERS:
         problems.append(Problem("customers.arrivals_per_step", s.customers.arrivals_per_step,
-                                f"{capacity} customers over the run; allowed up to 50000000"))
+                                f"{capacity} customers over the run; allowed up to "
+                                f"{MAX_CUSTOMERS}"))
     return problems
+
+
+def label_problems(path: str, name: str, what: str) -> list[Problem]:
+    """Problems with a firm's or strategy's name: it labels rows of every table written,
+    so it must be a visible, single-line text that reads back as itself."""
+    if not name.strip():
+        return [Problem(path, name, f"a {what} needs a non-empty name")]
+    if name != name.strip():
+        return [Problem(path, name, f"remove the spaces around the {what} name")]
+    if name in MISSING_LOOKALIKES:
+        return [Problem(path, name, f"a {what} name that CSV readers take for a missing "
+                        "value; choose another")]
+    if any(not ch.isprintable() for ch in name):
+        return [Problem(path, name, f"the {what} name has a line break or control character")]
+    if len(name) > MAX_NAME:
+        return [Problem(path, name, f"at most {MAX_NAME} characters")]
+    return []
 
 
 def graph_path(s: Scenario) -> Path:
@@ -251,16 +298,67 @@ def load_scenario(path: str | Path) -> Scenario:
         names the file and every problem.
     """
     path = Path(path)
+    data, _ = read_toml(path)
+    return scenario_from_dict(data, source=str(path))
+
+
+def read_toml(path: Path, what: str = "scenario") -> tuple[dict[str, Any], str]:
+    """Parse a TOML file of at most :data:`MAX_FILE_BYTES` nested at most
+    :data:`MAX_DEPTH` deep; return the data and the text.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, when it is missing, not a regular file, too large, not UTF-8,
+        not TOML or nested too deeply.
+    """
+    def refuse(message: str, value: Any = "(file)") -> ScenarioError:
+        return ScenarioError(str(path), [Problem("", value, message)], what)
+
     try:
-        text = path.read_text(encoding="utf-8")
+        if not path.is_file():
+            raise refuse("cannot read file: " + ("no such file" if not path.exists() else
+                                                  "not a regular file"), str(path))
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise refuse(f"cannot read file: {size:,} bytes; a {what} file may have at most "
+                         f"{MAX_FILE_BYTES:,} (split it, or move data such as graphs into "
+                         "their own files)", str(path))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:  # grew while we looked
+            raise refuse(f"cannot read file: more than {MAX_FILE_BYTES:,} bytes", str(path))
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        problem = Problem("", str(path), f"cannot read file: {exc}")
-        raise ScenarioError(str(path), [problem]) from exc
+        raise refuse(f"cannot read file: {exc}", str(path)) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), [Problem("", "(file)", f"not valid TOML: {exc}")]) from exc
-    return scenario_from_dict(data, source=str(path))
+        raise refuse(f"not valid TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib parses nested values recursively
+        raise refuse(f"nested too deeply (allowed: {MAX_DEPTH} levels of tables and "
+                     "lists)") from exc
+    deep = too_deep(data)
+    if deep is not None:
+        raise refuse(f"nested more than {MAX_DEPTH} levels deep (tables and lists); "
+                     "no key of a scenario needs that", deep)
+    return data, text
+
+
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> str | None:
+    """The key path of the first value nested more than ``limit`` deep, else None (walked
+    with an explicit stack: deep data must not exhaust Python's)."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > limit:
+            return where
+        if isinstance(value, Mapping):
+            stack += [(v, f"{where}.{k}" if where else str(k), depth + 1)
+                      for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)]
+    return None
 
 
 def scenario_text(path: str | Path) -> str:

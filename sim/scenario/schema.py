@@ -14,6 +14,26 @@ from dataclasses import dataclass
 
 from sim.scenario.validation import Problem, param
 
+# Bounds that mean something: money is measured against the market's base price of 1, so
+# no cost or price runs past a hundred times it (a unit cost of 1e308 would overflow the
+# accounts into inf and NaN); counts of steps stay within the run-length limit; utilities
+# and sensitivities stay within a few orders of magnitude of the value scale (0-1).
+#: Largest price or cost per unit, purchase, customer-step or contact (money).
+MAX_MONEY = 100.0
+#: Largest cost of handling one complaint (money).
+MAX_COMPLAINT_COST = 1000.0
+#: Longest run, cycle, memory or window (steps).
+MAX_STEPS = 100_000
+#: Largest utility, bonus or band (value units; values are roughly 0-1).
+MAX_VALUE = 10.0
+#: Largest sensitivity or multiplier of a value (per unit price gap, per message).
+MAX_SENSITIVITY = 100.0
+#: Most customers in the market over a run (initial plus arrivals).
+MAX_CUSTOMERS = 50_000_000
+#: Above this many customers ``network.builder = 'auto'`` draws generator graphs with the
+#: whole-array builders (one place: the network builder and the memory estimate read it).
+ARRAY_BUILDER_THRESHOLD = 100_000
+
 #: The five holes of the leaky bucket (seed: Prof. Daniel Charmich's leaky bucket).
 HOLES: tuple[str, ...] = (
     "rude", "poor_service", "untrained_staff", "poor_quality", "poor_selection")
@@ -48,7 +68,7 @@ class HoleValues:
 class RunSpec:
     """Run length, replications and the root seed."""
 
-    steps: int = param(520, doc="number of simulated steps", unit="steps", ge=1, le=100_000)
+    steps: int = param(520, doc="number of simulated steps", unit="steps", ge=1, le=MAX_STEPS)
     replications: int = param(10, doc="independent replications", ge=1, le=100_000)
     seed: int = param(20261122, doc="root seed; replications use SeedSequence(seed).spawn",
                       ge=0, lt=2**63)
@@ -57,7 +77,7 @@ class RunSpec:
         "compare with a firm's transaction log (costs memory at large n)")
     customer_snapshot_every: int = param(
         0, doc="keep a per-customer table every this many steps (0: only per-step aggregates; "
-        "snapshots cost memory and time at large n)", unit="steps", ge=0)
+        "snapshots cost memory and time at large n)", unit="steps", ge=0, le=MAX_STEPS)
 
 
 @dataclass(frozen=True)
@@ -68,28 +88,29 @@ class MarketSpec:
     annual_discount_rate: float = param(0.08, doc="discount rate for NPV", unit="1/year",
                                         ge=0, le=1)
     unit_cost: float = param(0.55, doc="cost of goods per unit at quality 0", unit="money/unit",
-                             ge=0)
+                             ge=0, le=MAX_MONEY)
     quality_unit_cost: float = param(0.10, doc="extra cost of goods per unit at quality 1",
-                                     unit="money/unit", ge=0, seed_idea="ability")
+                                     unit="money/unit", ge=0, le=MAX_MONEY,
+                                     seed_idea="ability")
     serve_cost: float = param(0.10, doc="cost of serving one purchase of a new customer",
-                              unit="money/purchase", ge=0,
+                              unit="money/purchase", ge=0, le=MAX_MONEY,
                               seed_idea="trusting customers cost less to serve")
     serve_cost_tenure_saving: float = param(
         0.5, doc="share of serve_cost saved once a customer has full tenure", ge=0, le=1,
         seed_idea="trusting customers cost less to serve")
     full_tenure_steps: int = param(52, doc="tenure at which the serving saving is complete",
-                                   unit="steps", ge=1)
+                                   unit="steps", ge=1, le=MAX_STEPS)
     training_cost: float = param(0.03, doc="staff-training cost per active customer at training=1",
-                                 unit="money/customer/step", ge=0)
+                                 unit="money/customer/step", ge=0, le=MAX_MONEY)
     service_cost: float = param(0.03, doc="service cost per active customer at service=1",
-                                unit="money/customer/step", ge=0)
+                                unit="money/customer/step", ge=0, le=MAX_MONEY)
     personalisation_cost: float = param(
         0.03, doc="personalisation cost per active customer at personalisation=1",
-        unit="money/customer/step", ge=0)
+        unit="money/customer/step", ge=0, le=MAX_MONEY)
     recovery_cost: float = param(0.5, doc="cost of handling one complaint with recovery=1",
-                                 unit="money/complaint", ge=0)
+                                 unit="money/complaint", ge=0, le=MAX_COMPLAINT_COST)
     contact_cost: float = param(0.02, doc="cost of one advertising contact", unit="money/contact",
-                                ge=0, seed_idea="acquisition spending")
+                                ge=0, le=MAX_MONEY, seed_idea="acquisition spending")
     points_redemption: float = param(0.8, doc="share of loyalty points ever redeemed (cost)",
                                      ge=0, le=1)
     failure_base: HoleValues = param(
@@ -116,13 +137,14 @@ class NetworkSpec:
                       "the Bass diffusion model assumes)",
                       choices=("watts_strogatz", "barabasi_albert", "erdos_renyi", "complete",
                                "well_mixed", "empty", "file"))
-    mean_degree: int = param(10, doc="mean number of neighbours (generators)", ge=0)
+    mean_degree: int = param(10, doc="mean number of neighbours (generators); the memory "
+                             "check refuses a graph this machine cannot hold", ge=0, le=100_000)
     rewire_probability: float = param(0.1, doc="Watts-Strogatz rewiring probability", ge=0, le=1)
     path: str | None = param(None, doc="graph file for kind='file' (relative to the scenario)")
     format: str = param("auto", doc="graph file format", choices=("auto", "edgelist", "graphml"))
     builder: str = param("auto", doc="how a generator's graph is drawn: networkx's generator, "
                          "whole-array builders (same model, fast at millions of nodes), or "
-                         "'auto' (arrays above 100,000 customers)",
+                         f"'auto' (arrays above {ARRAY_BUILDER_THRESHOLD:,} customers)",
                          choices=("auto", "networkx", "arrays"))
 
     def check(self) -> list[Problem]:
@@ -146,9 +168,11 @@ class CustomerSpec:
     """The customer population and the parameters of every customer rule."""
 
     # population and lifecycle
-    n_initial: int = param(3000, doc="customers in the market at step 0", ge=0, le=50_000_000)
+    n_initial: int = param(3000, doc="customers in the market at step 0", ge=0,
+                           le=MAX_CUSTOMERS)
     arrivals_per_step: int = param(0, doc="new potential customers entering each step",
-                                   unit="customers/step", ge=0, seed_idea="leaky bucket inflow")
+                                   unit="customers/step", ge=0, le=MAX_CUSTOMERS,
+                                   seed_idea="leaky bucket inflow")
     exit_probability: float = param(0.0, doc="probability a customer leaves the market for good",
                                     unit="1/step", ge=0, le=1)
     initial_awareness: float = param(0.05, doc="probability of knowing each firm at step 0",
@@ -169,7 +193,8 @@ class CustomerSpec:
         0.0, doc="a + b of the beta distribution each customer's own dropout chance is drawn "
         "from (0: every customer has dropout_probability)", ge=0, le=100_000)
     # spend
-    spend_median: float = param(1.0, doc="median basket size", unit="units/purchase", gt=0)
+    spend_median: float = param(1.0, doc="median basket size", unit="units/purchase", gt=0,
+                                le=1000)
     spend_sigma: float = param(0.9, doc="log-normal sigma of basket size (heavy tail)", ge=0,
                                le=3, seed_idea="80 % of profit from 20 % of customers")
     spend_growth: float = param(0.3, doc="extra basket share at full trust", ge=0, le=5,
@@ -177,7 +202,7 @@ class CustomerSpec:
     # perceived value and satisfaction
     facet_concentration: tuple[float, ...] = param(
         (6.0, 3.0, 1.0), doc="Dirichlet weights of material, spiritual, social value", length=3,
-        gt=0, seed_idea="three levels of satisfaction: material, spiritual, social")
+        gt=0, le=1000, seed_idea="three levels of satisfaction: material, spiritual, social")
     fit_weight: float = param(1.0, doc="how much a poor need fit lowers material value", ge=0,
                               le=1, seed_idea="personalised products")
     need_drift: float = param(0.004, doc="s.d. of a customer's need moving each step",
@@ -186,10 +211,10 @@ class CustomerSpec:
     value_noise: float = param(0.06, doc="s.d. of perceived value around its mean", ge=0,
                                le=2, seed_idea="satisfaction is perceptual and volatile")
     satisfaction_band: float = param(0.08, doc="width of one step of the 5-point scale",
-                                     unit="value", gt=0)
+                                     unit="value", gt=0, le=MAX_VALUE)
     value_for_money_weight: float = param(
         0.5, doc="weight of paying below/above the reference price in satisfaction", ge=0,
-        seed_idea="discounts raise satisfaction with value for money")
+        le=MAX_VALUE, seed_idea="discounts raise satisfaction with value for money")
     price_trust_weight: float = param(
         0.0, doc="share of value-for-money satisfaction that feeds trust (seed: none)", ge=0,
         le=1, seed_idea="customer bribery does not build trust")
@@ -218,7 +243,8 @@ class CustomerSpec:
         (0.3, 0.55, 0.8), doc="trust at which the cognitive, emotional, behavioural stages begin",
         length=3, gt=0, le=1, seed_idea="three levels of trust")
     emotional_preference: float = param(0.15, doc="utility of trust once emotional",
-                                        unit="value", ge=0, seed_idea="emotional trust: preference")
+                                        unit="value", ge=0, le=MAX_VALUE,
+                                        seed_idea="emotional trust: preference")
     habit_probability: float = param(0.6, doc="chance a behavioural truster rebuys unthinking",
                                      ge=0, le=1, seed_idea="behavioural trust: habitual repurchase")
     promotion_resistance: float = param(0.7, doc="share of rivals' discounts a behavioural "
@@ -227,13 +253,14 @@ class CustomerSpec:
                                     "ignores", ge=0, le=1)
     # price perception (reference prices, prospect theory)
     price_sensitivity: float = param(1.0, doc="median utility lost per unit relative price gap",
-                                     unit="value", ge=0)
+                                     unit="value", ge=0, le=MAX_SENSITIVITY)
     price_sensitivity_sigma: float = param(0.3, doc="log-normal sigma of price sensitivity",
                                            ge=0, le=3)
     trust_price_insensitivity: float = param(
         0.5, doc="share of price sensitivity lost at full trust", ge=0, le=1,
         seed_idea="trusting customers are less price sensitive")
     loss_aversion: float = param(2.0, doc="weight of paying above the reference vs below", ge=1,
+                                 le=MAX_VALUE,
                                  seed_idea="losses loom larger than gains (Kalwani & Yim)")
     indifference_zone: float = param(0.05, doc="relative price gap nobody notices", ge=0, le=1)
     reference_adaptation: float = param(0.1, doc="share of the paid price absorbed into the "
@@ -244,12 +271,12 @@ class CustomerSpec:
     deal_dependence_decay: float = param(0.02, doc="deal dependence lost per full-price purchase",
                                          ge=0, le=1)
     deal_sensitivity: float = param(1.5, doc="extra price sensitivity at full deal dependence",
-                                    ge=0)
+                                    ge=0, le=MAX_SENSITIVITY)
     # choice
     choice_precision: float = param(10.0, doc="logit precision of choices (1/noise)",
-                                    unit="1/value", gt=0)
+                                    unit="1/value", gt=0, le=1000)
     switching_cost: float = param(0.05, doc="utility of staying with the current firm",
-                                  unit="value", ge=0)
+                                  unit="value", ge=0, le=MAX_VALUE)
     outside_utility: float = param(0.1, doc="utility of not buying this occasion",
                                    unit="value", ge=-100, le=100)
     programme_join_probability: float = param(0.5, doc="chance to join a firm's points "
@@ -258,7 +285,8 @@ class CustomerSpec:
     complaint_probability: float = param(0.05, doc="chance a failed customer complains", ge=0,
                                          le=1, seed_idea="most dissatisfied customers just leave")
     recovery_bonus: float = param(0.05, doc="value added by a successful service recovery",
-                                  unit="value", ge=0, seed_idea="timely service and recovery")
+                                  unit="value", ge=0, le=MAX_VALUE,
+                                  seed_idea="timely service and recovery")
     churn_sensitivity: float = param(0.15, doc="chance of leaving per band of dissatisfaction",
                                      ge=0, le=1)
     # word of mouth
@@ -270,15 +298,16 @@ class CustomerSpec:
     wom_rate_dissatisfied: float = param(0.15, doc="chance a dissatisfied customer speaks ill",
                                          unit="1/step", ge=0, le=1)
     wom_memory: int = param(13, doc="steps after a purchase during which the customer still "
-                            "talks about it", unit="steps", ge=1,
+                            "talks about it", unit="steps", ge=1, le=MAX_STEPS,
                             seed_idea="a satisfied customer tells 3-5 people (about an "
                             "experience, not forever)")
     wom_reach: float = param(4.0, doc="mean people a speaker tells", unit="people/message", ge=0,
-                             seed_idea="tells 3-5 people")
+                             le=1000, seed_idea="tells 3-5 people")
     wom_persuasion: float = param(0.05, doc="chance a recommendation makes the listener aware",
                                   ge=0, le=1)
     advocacy_multiplier: float = param(2.0, doc="speaking rate factor of behavioural trusters",
-                                       ge=0, seed_idea="behavioural trust: advocacy")
+                                       ge=0, le=MAX_SENSITIVITY,
+                                       seed_idea="behavioural trust: advocacy")
 
     def check(self) -> list[Problem]:
         problems = []
@@ -297,12 +326,14 @@ class CustomerSpec:
 class Levers:
     """What a firm controls (MODEL.md section 2). A strategy is a named set of these."""
 
-    list_price: float = param(1.0, doc="list price per unit", unit="money/unit", gt=0, le=100)
+    list_price: float = param(1.0, doc="list price per unit", unit="money/unit", gt=0,
+                              le=MAX_MONEY)
     discount_depth: float = param(0.0, doc="price cut while a promotion runs", ge=0, le=0.95,
                                   seed_idea="customer bribery: discounts")
-    discount_period: int = param(1, doc="steps in one promotion cycle", unit="steps", ge=1)
+    discount_period: int = param(1, doc="steps in one promotion cycle", unit="steps", ge=1,
+                                 le=MAX_STEPS)
     discount_duration: int = param(1, doc="steps per cycle with the promotion on", unit="steps",
-                                   ge=0)
+                                   ge=0, le=MAX_STEPS)
     points_rate: float = param(0.0, doc="loyalty points returned per money spent", ge=0, le=0.5,
                                seed_idea="customer bribery: points, rebates")
     advertising: float = param(0.02, doc="chance per step an unaware person sees an ad",
@@ -338,13 +369,15 @@ class AdaptiveSpec:
     """How a firm reviews its results and switches strategy (MODEL.md section 2)."""
 
     alternatives: tuple[str, ...] = param(doc="strategies the firm may switch between")
-    review_every: int = param(13, doc="steps between reviews", unit="steps", ge=1)
+    review_every: int = param(13, doc="steps between reviews", unit="steps", ge=1,
+                              le=MAX_STEPS)
     horizon: str = param("myopic", doc="how a review values results: 'myopic' = mean profit "
                          "over the window; 'far_sighted' = that profit capitalised at the "
                          "measured retention (the customer base's lifetime value)",
                          choices=("myopic", "far_sighted"),
                          seed_idea="economics of trust: customer lifetime value")
-    window: int = param(13, doc="steps of history a review looks at", unit="steps", ge=1)
+    window: int = param(13, doc="steps of history a review looks at", unit="steps", ge=1,
+                        le=MAX_STEPS)
     exploration: float = param(0.1, doc="chance to try another alternative at a review",
                                ge=0, le=1)
     lever_speed: float = param(1.0, doc="share of the way levers move toward the chosen "

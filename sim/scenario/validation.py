@@ -33,8 +33,20 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        shown = "(missing)" if self.value is _MISSING else repr(self.value)
-        return f"{self.path or '<top level>'} = {shown}: {self.message}"
+        shown = "(missing)" if self.value is _MISSING else shorten(repr(self.value))
+        return f"{shorten(self.path) or '<top level>'} = {shown}: {self.message}"
+
+
+#: Longest value (or key path) an error message repeats; a 1 MB value is not echoed back.
+SHOWN_CHARACTERS = 120
+#: Most problems an error message lists (the rest are counted): every problem is found,
+#: but a file with ten thousand bad values needs the first few to be fixed.
+SHOWN_PROBLEMS = 40
+
+
+def shorten(text: str, limit: int = SHOWN_CHARACTERS) -> str:
+    """``text`` cut to ``limit`` characters, marking the cut."""
+    return text if len(text) <= limit else f"{text[:limit - 25]}... ({len(text)} characters)"
 
 
 class ScenarioError(ValueError):
@@ -51,7 +63,9 @@ class ScenarioError(ValueError):
         self.what = what
         self.problems = list(problems)
         lines = [f"{source}: {len(self.problems)} problem(s) in {what}"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {p}" for p in self.problems[:SHOWN_PROBLEMS]]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"  ... and {len(self.problems) - SHOWN_PROBLEMS} more")
         super().__init__("\n".join(lines))
 
 

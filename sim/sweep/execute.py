@@ -11,15 +11,23 @@ window of batches is in flight, so the driver's memory does not grow with the sw
 Backends: ``workers=1`` runs in this process; otherwise a Dask ``LocalCluster`` with
 ``workers`` processes (default: one per core), or the cluster at ``scheduler``
 (``tcp://host:8786``; e.g. started by dask-jobqueue on SLURM).
+
+A sweep that stops early — Ctrl-C, a full disk — raises :class:`SweepStoppedError`, whose
+one-line message says how many runs are safe on disk and the command that resumes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import itertools
+import logging
 import math
 import os
+import shlex
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.interrupts import interrupts_ignored, received
 from sim.scenario import Scenario
 from sim.sweep import store
 from sim.sweep.design import points
@@ -37,6 +46,23 @@ from sim.sweep.spec import MARKET, SweepSpec
 TARGET_SECONDS = 1.0
 #: ... and holds at most this many runs (bounds the driver's memory per batch).
 MAX_BATCH = 256
+
+
+#: Outcomes that are shares (bounded by 0 and 1): their intervals respect the bounds.
+SHARE_OUTCOMES = ("churn_rate[", "trusting_share[", "stage_")
+
+
+class SweepStoppedError(RuntimeError):
+    """A sweep that stopped before its end; every finished run is safe on disk.
+
+    ``interrupted`` tells Ctrl-C from a failure (a full disk); the message is one line
+    with the number of safe runs and the command that resumes.
+    """
+
+    def __init__(self, reason: str, safe: int, total: int, resume: str, interrupted: bool):
+        super().__init__(f"{reason}: {safe} of {total} runs are safe on disk; resume with: "
+                         f"{resume}")
+        self.safe, self.total, self.interrupted = safe, total, interrupted
 
 
 @dataclass(frozen=True)
@@ -180,26 +206,86 @@ def run_sweep(spec: SweepSpec, out: Path, workers: int | None = None,
         Recorded in the provenance file.
     on_result
         Called with each finished row (tests use it to observe progress).
+
+    Raises
+    ------
+    store.SweepError
+        When ``out`` cannot be used: an existing file, another writer holding it, a
+        different sweep, unusable provenance.
+    SweepStoppedError
+        On Ctrl-C or a failed write (a full disk), after keeping every finished run.
     """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise store.SweepError(f"--out {out} is an existing file, not a folder; choose a "
+                               "folder (it is created if missing)")
     design = points(spec)
-    store.start(spec, out, design, resume, command)
-    done = store.done_keys(out) if resume else set()
+    argv = list(command) or ["trustmarket", "sweep", str(spec.source), "--out", str(out)]
+    try:
+        with store.writer_lock(out, argv):
+            return _run_locked(spec, out, design, resume, argv, workers, scheduler,
+                               progress, on_result)
+    except store.LockedError as exc:
+        raise store.SweepError(str(exc)) from None
+
+
+def _run_locked(spec: SweepSpec, out: Path, design: pd.DataFrame, resume: bool,
+                argv: list[str], workers: int | None, scheduler: str | None, progress: bool,
+                on_result: Callable[[Mapping[str, Any]], None] | None) -> dict[str, int]:
     total = len(design) * spec.replications
+    store.remove_temporary_files(out)
+    store.start(spec, out, design, resume, argv)
+    done = (set(store.repair(out, ({int(p) for p in design.index}, spec.replications)).keys)
+            if resume else set())
+    manifest = store.Manifest.read(out)
     todo = tasks(spec, design, done)
     bar = _progress_bar(total, len(done), progress)
     ran = 0
+    batches = _execute(todo, workers, scheduler)
     try:
-        for rows in _execute(todo, workers, scheduler):
+        for rows in batches:
             # written the moment a batch comes back: a kill loses only batches in flight
-            store.write_runs(out, rows)
+            store.write_runs(out, rows, manifest)
             ran += len(rows)
             bar.update(len(rows))
             if on_result is not None:
                 for row in rows:
                     on_result(row)
+        manifest.save(force=True)
+    except BaseException as exc:
+        batches.close()
+        bar.close()
+        stopped = _stopped(exc, out, argv, len(done) + ran, total, manifest)
+        if stopped is None:
+            raise
+        raise stopped from None
     finally:
+        batches.close()  # stops the cluster now, not when the traceback is dropped
         bar.close()
     return {"total": total, "done_before": len(done), "ran": ran}
+
+
+def _stopped(exc: BaseException, out: Path, argv: list[str], safe: int, total: int,
+             manifest: store.Manifest) -> SweepStoppedError | None:
+    """The :class:`SweepStoppedError` for an interruption or a failed write (None for other
+    errors), after saving the manifest of the runs kept."""
+    interrupted = isinstance(exc, KeyboardInterrupt) or received() > 0
+    if not interrupted and not isinstance(exc, OSError):
+        return None
+    with contextlib.suppress(OSError):
+        manifest.save(force=True)
+    store.remove_temporary_files(out)
+    # counted on disk: the stop may fall between a part file's rename and the count
+    with contextlib.suppress(Exception):
+        safe = len(store.done_keys(out))
+    resume = shlex.join(argv if "--resume" in argv else [*argv, "--resume"])
+    if interrupted:
+        reason = "interrupted"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = f"disk full writing to {out} (free some space)"
+    else:
+        reason = f"cannot write to {out}: {exc.strerror or exc}"
+    return SweepStoppedError(reason, safe, total, resume, interrupted)
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):
@@ -227,8 +313,13 @@ def _execute(todo: Iterator[Task], workers: int | None,
         from sim.model import warm_up
 
         warm_up()  # compiled once here, loaded by every local worker
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+        # The workers inherit the ignored Ctrl-C (it reaches the driver only) and log only
+        # errors: a stopped sweep's cancelled tasks are not news.
+        with interrupts_ignored(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                   threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -245,6 +336,10 @@ def _execute(todo: Iterator[Task], workers: int | None,
             if batch := _take(todo, size.size):
                 pending.add(client.submit(evaluate_batch, batch, pure=False))
             yield rows
+    except BaseException:
+        # stopping: the workers' farewells (closed comms, cancelled tasks) are noise
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        raise
     finally:
         client.close()
         if cluster is not None:

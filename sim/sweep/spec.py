@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import tomllib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
+from sim.scenario.load import read_toml
 from sim.sweep.derived import check_derived, derive
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -50,6 +51,12 @@ SWEEP_KEYS = ("base", "design", "replications", "seed", "samples", "levels", "ov
 PARAMETER_KEYS = ("path", "values", "choices", "range", "distribution", "levels")
 #: The evaluator that runs the market model; others are ``"module:function"`` test functions.
 MARKET = "market"
+#: Most points a design may have, and most runs (points x replications) a sweep may ask
+#: for: a typo such as ``levels = 1000000`` is named before the design is built.
+MAX_POINTS = 1_000_000
+MAX_RUNS = 10_000_000
+#: Most values a range takes in a grid, and most Morris levels.
+MAX_LEVELS = 1000
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,6 @@ class Parameter:
             return options[min(int(u * len(options)), len(options) - 1)]
         lo, hi = self.range
         if self.distribution == "loguniform":
-            import math
             return float(math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))))
         if self.distribution == "normal":
             from scipy.stats import norm
@@ -155,15 +161,7 @@ SWEEP_FILE = "sweep file"
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file; raise :class:`ScenarioError` listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text()
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise ScenarioError(str(path), [Problem("", str(path), f"cannot read: {exc}")],
-                            SWEEP_FILE) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), [Problem("", None, f"not valid TOML: {exc}")],
-                            SWEEP_FILE) from exc
+    data, text = read_toml(path, SWEEP_FILE)
     return sweep_from_dict(data, path, text)
 
 
@@ -191,11 +189,11 @@ def sweep_from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Swee
         problems.append(Problem("sweep.design", design, f"one of {', '.join(DESIGNS)}"
                                 + (f" (did you mean {hint[0]!r}?)" if hint else "")))
         design = "grid"
-    replications = _int(sweep, "replications", 1, 1, problems)
-    seed = _int(sweep, "seed", 0, 0, problems)
-    samples = _int(sweep, "samples", 64, 1, problems)
-    levels = _int(sweep, "levels", 3, 1, problems)
-    morris_levels = _int(sweep, "morris_levels", 4, 2, problems)
+    replications = _int(sweep, "replications", 1, 1, problems, MAX_RUNS)
+    seed = _int(sweep, "seed", 0, 0, problems, 2**63 - 1)
+    samples = _int(sweep, "samples", 64, 1, problems, MAX_POINTS)
+    levels = _int(sweep, "levels", 3, 1, problems, MAX_LEVELS)
+    morris_levels = _int(sweep, "morris_levels", 4, 2, problems, MAX_LEVELS)
     if design == "sobol" and samples & (samples - 1):
         problems.append(Problem("sweep.samples", samples,
                                 "Sobol sampling needs a power of two (e.g. 64, 128, 256)"))
@@ -233,6 +231,11 @@ def sweep_from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Swee
             difference = tuple(difference)
 
     parameters = _parameters(sweep.get("parameters"), design, problems)
+    size = design_size(design, parameters, samples, levels)
+    if size > MAX_POINTS or size * replications > MAX_RUNS:
+        problems.append(Problem("sweep", f"{size:,} points x {replications} replications",
+                                f"at most {MAX_POINTS:,} points and {MAX_RUNS:,} runs; "
+                                "lower samples, levels, values or replications"))
     if base is not None and overrides:
         try:
             base = base.with_overrides(overrides)
@@ -262,12 +265,23 @@ def _unknown(table: Mapping[str, Any], allowed: tuple[str, ...], where: str,
 
 
 def _int(table: Mapping[str, Any], key: str, default: int, least: int,
-         problems: list[Problem]) -> int:
+         problems: list[Problem], most: int) -> int:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        problems.append(Problem(f"sweep.{key}", value, f"a whole number >= {least}"))
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        problems.append(Problem(f"sweep.{key}", value,
+                                f"a whole number from {least} to {most:,}"))
         return default
     return value
+
+
+def design_size(design: str, parameters: tuple[Parameter, ...], samples: int,
+                levels: int) -> int:
+    """How many points the design will have (computed, not built)."""
+    d = len(parameters)
+    if design == "grid":
+        return math.prod(len(p.options) if p.range is None else (p.levels or levels)
+                         for p in parameters)
+    return samples * {"lhs": 1, "sobol": d + 2, "morris": d + 1}[design]
 
 
 def _parameters(raw: Any, design: str, problems: list[Problem]) -> tuple[Parameter, ...]:
@@ -304,16 +318,18 @@ def _parameters(raw: Any, design: str, problems: list[Problem]) -> tuple[Paramet
             distribution = "uniform"
         levels = entry.get("levels")
         if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int)
-                                   or levels < 1):
-            problems.append(Problem(f"{where}.levels", levels, "a whole number >= 1"))
+                                   or not 1 <= levels <= MAX_LEVELS):
+            problems.append(Problem(f"{where}.levels", levels,
+                                    f"a whole number from 1 to {MAX_LEVELS}"))
             levels = None
         if kind == "range":
             rng = entry["range"]
             if (not isinstance(rng, list) or len(rng) != 2
                     or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                               for v in rng) or rng[0] >= rng[1]):
-                problems.append(Problem(f"{where}.range", rng, "[low, high] numbers with "
-                                        "low < high"))
+                               for v in rng) or not math.isfinite(float(rng[1]) - rng[0])
+                    or rng[0] >= rng[1]):
+                problems.append(Problem(f"{where}.range", rng, "[low, high] finite numbers "
+                                        "with low < high"))
                 continue
             if distribution == "loguniform" and rng[0] <= 0:
                 problems.append(Problem(f"{where}.range", rng, "loguniform needs low > 0"))
@@ -322,8 +338,9 @@ def _parameters(raw: Any, design: str, problems: list[Problem]) -> tuple[Paramet
                                  distribution=distribution, levels=levels))
         else:
             options = entry[kind]
-            if not isinstance(options, list) or not options:
-                problems.append(Problem(f"{where}.{kind}", options, "a non-empty list"))
+            if not isinstance(options, list) or not 1 <= len(options) <= MAX_LEVELS:
+                problems.append(Problem(f"{where}.{kind}", options,
+                                        f"a list of 1 to {MAX_LEVELS} values"))
                 continue
             if len(set(map(repr, options))) != len(options):
                 problems.append(Problem(f"{where}.{kind}", options, "values repeat"))

@@ -32,6 +32,7 @@ from sim.engine.ledger import CUSTOMER_FLOWS, STOCKS
 from sim.model import MarketModel
 from sim.model.accounts import book_firms
 from sim.model.firm import Firm
+from sim.model.mesa_compat import OwnAttribute
 from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, metric_reporters
 from sim.network import build_graph
 from sim.rules import (
@@ -59,6 +60,8 @@ class ReferenceModel(mesa.Model):
 
     firm_timeseries = MarketModel.firm_timeseries
     market_timeseries = MarketModel.market_timeseries
+    #: The market's Scenario, not Mesa 3.5's ``Model.scenario`` (:mod:`sim.model.mesa_compat`).
+    scenario = OwnAttribute()
 
     def __init__(self, scenario: Scenario | str | Path, seed: int | np.random.SeedSequence
                  | None = None, overrides: Mapping[str, Any] | None = None):
