@@ -25,7 +25,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("trust_beats_bribery", "Trust building out-earns discount bribery in the long "
           "run; the trust builder's cumulative profit overtakes the discounter's",
           "customer bribery does not build trust; economics of trust (Sasser: trust, not "
-          "market share, goes with high profit)", ("bribery_vs_trust", "sweeps/conditions"),
+          "market share, goes with high profit)", ("bribery_vs_trust", "sweeps/conditions",
+                                                       "sweeps/conditions_market"),
           _headline),
     Claim("tactical_discount_pays", "Discounting pays for clearance, perishables and short "
           "horizons (ablations: each ingredient removed alone)", "discounts are legitimate "
