@@ -5,7 +5,7 @@
 #   oldest  Python 3.11 -> Mesa 3.3.x (the last Mesa for 3.11)
 #   newest  Python 3.13, else 3.12 -> the newest Mesa (3.5.x)
 #
-# Each end: `python -m venv` in a temporary folder, `pip install -e ".[test]"`,
+# Each end: `python -m venv` in a temporary folder, `pip install -e ".[test,notebooks]"`,
 # .ci/install-browser.sh (Debian's chromium, solara's assets into the venv's own
 # share/solara/cdn), one model step (numba compiles the engine into its cache), then
 # pytest. Interpreters are found by scripts/find-python.sh
@@ -52,7 +52,7 @@ setup() {  # $1 = name, $2 = interpreter
     local venv="$work/$1" log="$work/$1-setup.log"
     {
         "$2" -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test,notebooks]"
         PATH="$venv/bin:$PATH" bash .ci/install-browser.sh --assets-only
         # numba compiles the engine on first use (20-90 s) into its cache, per Python: here,
         # side by side, rather than inside the first test (the app server's start-up).

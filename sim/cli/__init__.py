@@ -4,7 +4,8 @@ Each sub-command lives in a function ``cmd_<name>(args) -> int`` registered in
 :data:`COMMANDS` with the function that adds its arguments; modules of later
 capabilities (verification, claims, sweeps, the app) register theirs the same way. The
 commands live in modules by what they work on (:mod:`sim.cli.markets`,
-:mod:`sim.cli.sweeps`, :mod:`sim.cli.classroom`); the package may import every layer
+:mod:`sim.cli.sweeps`, :mod:`sim.cli.classroom`,
+:mod:`sim.cli.calibration`); the package may import every layer
 of ``sim`` below it.
 
 Every command checks its inputs, its output folder and the memory a run needs before it
@@ -22,6 +23,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from sim.cli.calibration import add_calibrate, cmd_calibrate
 from sim.cli.classroom import add_app, cmd_app
 from sim.cli.common import BAD_INPUT, FAILED, INTERRUPTED, OK
 from sim.cli.markets import (
@@ -69,6 +71,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
     "app": ("start the classroom app in the browser (a Solara page)", add_app, cmd_app),
     "verify": ("check the model against known results and the reference model", add_verify,
                cmd_verify),
+    "calibrate": ("fit a scenario's customers to a transaction log; forecast a holdout",
+                  add_calibrate, cmd_calibrate),
 }
 
 

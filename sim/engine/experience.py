@@ -30,6 +30,7 @@ from sim.rules.economics import (
     serving_cost,
     units_bought,
 )
+from sim.rules.occasions import may_drop_out
 from sim.rules.pricing import update_deal_dependence, update_reference_price
 from sim.rules.satisfaction import (
     adapt_expectation,
@@ -124,6 +125,7 @@ def experience(m, step, buyers, firm_of, price_seen, on_deal, p):
         deal_dependence[i] = update_deal_dependence(np.float64(deal_dependence[i]), on_deal[j],
                                                     p.deal_dependence_gain,
                                                     p.deal_dependence_decay)
+        first_purchase = last_purchase[i] < 0
         last_firm[i] = f
         last_rating[i] = stars
         last_purchase[i] = step
@@ -173,7 +175,8 @@ def experience(m, step, buyers, firm_of, price_seen, on_deal, p):
                 cause = _PRICE
             expectation[i, f] = perceived  # "next time I just won't buy"
             leave_firm(flows, firm, tenure, last_rating, last_firm, i, f, cause)
-        if p.dropouts and uniform_at(key, at_dropout + np.uint64(j)) < dropout[i]:
+        if p.dropouts and may_drop_out(first_purchase, p.dropout_after_first_purchase) and (
+                uniform_at(key, at_dropout + np.uint64(j)) < dropout[i]):
             if firm[i] >= 0:
                 flows[_EXITS, firm[i]] += 1.0
             presence[i] = _GONE

@@ -21,9 +21,11 @@ _EXITS_COUNTED = COUNTERS.index("exits")
 
 
 @kernel
-def arrive(m, first, count, p):
+def arrive(m, first, count, buyers, p):
     """People ``first .. first + count - 1`` enter the market, each knowing each firm with
-    probability ``initial_awareness`` (and then expecting what it claims)."""
+    probability ``initial_awareness`` (and then expecting what it claims); ``buyers``
+    (newcomers, not the initial customers) also know the firm they arrive buying from,
+    if the scenario names one (``p.arrival_firm``)."""
     presence, present, aware, expectation = m.presence, m.present, m.aware, m.expectation
     need, weights, positions, levers = m.need, m.facet_weights, m.positions, m.arrival_levers
     n_firms = aware.shape[1]
@@ -34,6 +36,7 @@ def arrive(m, first, count, p):
         present[i] = True
         for f in range(n_firms):
             known = uniform53_at(key, used + np.uint64(r * n_firms + f)) < p.initial_awareness
+            known |= buyers and f == p.arrival_firm
             aware[i, f] = known
             expectation[i, f] = (first_expectation_of(need, weights, positions, levers, i, f, p)
                                  if known else p.initial_expectation)
@@ -115,8 +118,12 @@ def leave_and_count(m, p):
         stocks[7, f] += np.float64(reference[i]) * w
         stocks[9, f] += member[i, f] * w
     advance(m.stream, k)
-    m.stocks[:] = stocks
-    m.by_presence[:] = by_presence
+    # copied element by element: a slice copy compiles numba's formatted shape error (~1 s)
+    for r in range(stocks.shape[0]):
+        for g in range(n_firms):
+            m.stocks[r, g] = stocks[r, g]
+    for s in range(by_presence.size):
+        m.by_presence[s] = by_presence[s]
     return lapsed
 
 

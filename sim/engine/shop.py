@@ -23,6 +23,7 @@ from sim.engine.ledger import CUSTOMER_FLOWS
 from sim.engine.streams import advance, gumbels_where, position, uniform_at
 from sim.rules.choice import choice_score, seen_price, utility
 from sim.rules.economics import units_bought
+from sim.rules.occasions import occasion_chance
 from sim.rules.pricing import effective_sensitivity
 from sim.scenario import CHURN_CAUSES
 
@@ -32,21 +33,26 @@ _COMPETITOR = CHURN_CAUSES.index("competitor_offer")
 
 
 @kernel
-def shoppers(m, p):
+def shoppers(m, arrivals_from, arrivals, p):
     """Who shops this step (an occasion, in the market, knowing a firm), each shopper's
     current firm and trust stage with it, and who rebuys by habit (behavioural trust).
+    Newcomers (rows ``arrivals_from .. + arrivals - 1``) who arrive buying from a firm
+    (``p.arrival_firm``) shop for certain and buy there without comparing, like habit.
     Returns those, the row of each deciding shopper's choice noise (-1 for habitual
     buyers) and the number of deciding shoppers."""
     present, aware, occasion, firm, trust = m.present, m.aware, m.occasion, m.firm, m.trust
     n, n_firms = aware.shape
     found = np.empty(n, np.int64)
     count = 0
+    arrivals_buy = p.arrival_firm >= 0
+    last = arrivals_from + arrivals
     key, used = position(m.stream)
     for i in range(n):
         knows = False
         for f in range(n_firms):
             knows |= aware[i, f]
         chance = np.float64(occasion[i]) if p.occasions_vary else p.purchase_probability
+        chance = occasion_chance(chance, arrivals_buy and arrivals_from <= i < last)
         # Branch-free: the occasion is a coin toss the processor cannot predict.
         found[count] = i
         count += (uniform_at(key, used + np.uint64(i)) < chance) & present[i] & knows
@@ -65,6 +71,7 @@ def shoppers(m, p):
     for j in range(count):
         habitual[j] = (stage_current[j] >= BEHAVIOURAL_STAGE) & (
             uniform_at(key, used + np.uint64(j)) < p.habit_probability)
+        habitual[j] |= arrivals_buy and arrivals_from <= found[j] < last
         noise_row[j] = -1 if habitual[j] else deciding
         deciding += not habitual[j]
     advance(m.stream, count)
@@ -115,6 +122,7 @@ def choose(m, found, current, stage_current, habitual, noise_row, noise, p):
     for j in range(found.size):
         i, cur = found[j], current[j]
         if habitual[j]:
+            cur = cur if cur >= 0 else p.arrival_firm  # a newcomer buying on arrival
             chosen[j] = cur
             paid[j] = seen_price(np.float64(promo_price[cur]), np.float64(levers[LIST_PRICE, cur]),
                                  np.float64(levers[POINTS_RATE, cur]), member[i, cur], False,

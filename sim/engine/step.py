@@ -42,7 +42,7 @@ def customer_step(m, step, arrivals_from, arrivals):
     p = unpack(m.params[0])
     m.flows[:] = 0.0
     m.counts[:] = 0
-    arrive(m, arrivals_from, arrivals, p)
+    arrive(m, arrivals_from, arrivals, True, p)
     m.counts[_ARRIVALS] = arrivals
     drift_needs(m, p)
     fade_trust(m, p)
@@ -54,7 +54,8 @@ def customer_step(m, step, arrivals_from, arrivals):
         heard = spread_on_graph(m, speakers, speaker_firm, speaker_good, p)
     become_aware(m, p)
     shift_expectations(m, heard, p)
-    found, current, stage_current, habitual, noise_row, deciding = shoppers(m, p)
+    found, current, stage_current, habitual, noise_row, deciding = shoppers(
+        m, arrivals_from, arrivals, p)
     noise = choice_noise(m, found, noise_row, deciding)
     chosen, paid, would_anyway = choose(m, found, current, stage_current, habitual, noise_row,
                                         noise, p)
@@ -66,7 +67,7 @@ def customer_step(m, step, arrivals_from, arrivals):
 @kernel(entry=True)
 def arrive_initial(m, count):
     """The market's first ``count`` people enter before step 1."""
-    arrive(m, np.int64(0), count, unpack(m.params[0]))
+    arrive(m, np.int64(0), count, False, unpack(m.params[0]))
 
 
 link(globals())

@@ -171,12 +171,12 @@ class MarketModel(mesa.Model):
         """The rows this step's newcomers fill. Rows are reserved for ``run.steps`` steps
         of arrivals; past them there is no room (checked before anything changes)."""
         c = self.scenario.customers
-        rows = range(c.n_initial + (self.steps - 1) * c.arrivals_per_step,
-                     c.n_initial + self.steps * c.arrivals_per_step)
+        rows = range(c.n_initial + c.arrived_by(self.steps - 1),
+                     c.n_initial + c.arrived_by(self.steps))
         if rows.stop > self.state.n:
             raise RuntimeError(
                 f"step {self.steps} is past the {self.scenario.run.steps} steps this market "
-                f"was sized for (run.steps; {c.arrivals_per_step} arrivals per step)")
+                f"was sized for (run.steps; {c.arrivals_at(self.steps)} arrivals this step)")
         return rows
 
     def _set_prices(self) -> tuple[list[float], list[float]]:

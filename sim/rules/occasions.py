@@ -24,3 +24,18 @@ def occasion_rate(probability: float) -> float:
     """The occasion rate per step whose :func:`occasion_probability` is ``probability``
     (``customers.purchase_probability`` read as a rate: ``-log(1 - p)``)."""
     return -math.log1p(-probability) if probability < 1.0 else math.inf
+
+
+def occasion_chance(chance: float, buys_on_arrival: bool) -> float:
+    """A customer's chance of a purchase occasion this step: its own ``chance``, or
+    certainty for a newcomer who arrives as a firm's first-time buyer
+    (``customers.arrivals_buy_from``: a firm's log begins with the first purchase)."""
+    return 1.0 if buys_on_arrival else chance
+
+
+def may_drop_out(first_purchase: bool, after_first_purchase: bool) -> bool:
+    """Whether a purchase is followed by the silent-dropout chance: every purchase
+    (``customers.dropout_after_first_purchase``, the modified BG/NBD of Batislam, Denizel &
+    Filiztekin 2007), or only repeat purchases (BG/NBD: a first-time buyer stays in the
+    market until a repeat purchase)."""
+    return after_first_purchase or not first_purchase

@@ -69,7 +69,7 @@ class Scenario:
     @property
     def capacity(self) -> int:
         """Everyone who is ever in the market: initial customers plus all arrivals."""
-        return self.customers.n_initial + self.customers.arrivals_per_step * self.run.steps
+        return self.customers.n_initial + self.customers.arrived_by(self.run.steps)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form that :func:`scenario_from_dict` turns back into this scenario."""
@@ -230,6 +230,16 @@ def _check_scenario(s: Scenario) -> list[Problem]:
         seen.setdefault(key, i)
     for name in s.strategies:
         problems += label_problems(f"strategies.{name}", name, "strategy")
+    names = [f.name for f in s.firms]
+    buys_from = s.customers.arrivals_buy_from
+    if buys_from and buys_from not in names:
+        import difflib
+
+        hint = difflib.get_close_matches(buys_from, names, n=1)
+        problems.append(Problem("customers.arrivals_buy_from", buys_from,
+                                "no firm of that name" + (f"; did you mean {hint[0]!r}?"
+                                                          if hint else "")
+                                + f" (firms: {', '.join(names) or 'none'})"))
     for i, firm in enumerate(s.firms):
         if firm.adaptive is None:
             continue

@@ -173,6 +173,13 @@ class CustomerSpec:
     arrivals_per_step: int = param(0, doc="new potential customers entering each step",
                                    unit="customers/step", ge=0, le=MAX_CUSTOMERS,
                                    seed_idea="leaky bucket inflow")
+    arrival_schedule: tuple[int, ...] = param(
+        (), doc="newcomers in steps 1, 2, ... (e.g. a log's first purchases per step), then "
+        "arrivals_per_step", unit="customers/step", ge=0, le=MAX_CUSTOMERS,
+        seed_idea="a cohort: a firm's customers enter its log at their first purchase")
+    arrivals_buy_from: str = param("", doc="firm whose first-time buyers the newcomers are: "
+                                   "each arrives knowing it and buys there in its arrival step "
+                                   "('': potential customers who may buy later)")
     exit_probability: float = param(0.0, doc="probability a customer leaves the market for good",
                                     unit="1/step", ge=0, le=1)
     initial_awareness: float = param(0.05, doc="probability of knowing each firm at step 0",
@@ -189,6 +196,9 @@ class CustomerSpec:
         0.0, doc="mean chance of leaving the market for good right after a purchase (silent "
         "dropout, as in BG/NBD)", ge=0, le=1,
         seed_idea="most dissatisfied customers do not complain; they simply stop buying")
+    dropout_after_first_purchase: bool = param(
+        True, doc="whether a first purchase may be followed by dropout too (false: only repeat "
+        "ones, as BG/NBD assumes)", seed_idea="most first-time buyers never return (BG/NBD)")
     dropout_concentration: float = param(
         0.0, doc="a + b of the beta distribution each customer's own dropout chance is drawn "
         "from (0: every customer has dropout_probability)", ge=0, le=100_000)
@@ -320,6 +330,15 @@ class CustomerSpec:
                                     "purchase rates can only vary when purchase_probability "
                                     "is below 1 (at 1 every customer buys every step)"))
         return problems
+
+    def arrivals_at(self, step: int) -> int:
+        """Newcomers entering in ``step`` (from 1): the schedule's, then arrivals_per_step."""
+        return self.arrived_by(step) - self.arrived_by(step - 1)
+
+    def arrived_by(self, step: int) -> int:
+        """Newcomers entering in steps 1..``step``."""
+        within = min(step, len(self.arrival_schedule))
+        return sum(self.arrival_schedule[:within]) + self.arrivals_per_step * (step - within)
 
 
 @dataclass(frozen=True)

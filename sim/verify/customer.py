@@ -73,6 +73,7 @@ class Customer(mesa.Agent):
         self.trust = [0.0] * n_firms
         self.heard_good = [0] * n_firms  # this step's messages
         self.heard_bad = [0.0] * n_firms  # weighted by belief
+        self.buying_on_arrival = -1  # the firm I arrived buying from, until I have bought
 
     # ------------------------------------------------------------------ what I make of a firm
     def stage(self, firm: int) -> int:
@@ -99,14 +100,20 @@ class Customer(mesa.Agent):
         return awareness.first_expectation(c.initial_expectation, claim, c.claim_weight)
 
     # ------------------------------------------------------------------ phases
-    def arrive(self) -> None:
-        """Enter the market, knowing each firm with probability ``initial_awareness``."""
+    def arrive(self, buyer: bool = False) -> None:
+        """Enter the market, knowing each firm with probability ``initial_awareness``; as a
+        newcomer (``buyer``) of a scenario whose newcomers arrive as a firm's first-time
+        buyers (``customers.arrivals_buy_from``), knowing that firm and about to buy there."""
         c = self.model.scenario.customers
         self.present = True
+        names = [firm.name for firm in self.model.firms]
+        arrival_firm = names.index(c.arrivals_buy_from) if buyer and c.arrivals_buy_from \
+            else -1
         for f in range(len(self.aware)):
-            if self.model.random.random() < c.initial_awareness:
+            if self.model.random.random() < c.initial_awareness or f == arrival_firm:
                 self.aware[f] = True
                 self.expectation[f] = self.first_expectation(f)
+        self.buying_on_arrival = arrival_firm
 
     def drift(self) -> None:
         """My needs move a little (cognitive trust may transfer when needs change)."""
@@ -178,13 +185,17 @@ class Customer(mesa.Agent):
         """On a purchase occasion: rebuy out of habit (behavioural trust) or compare the
         firms I know, buy, and live with the experience."""
         m, c = self.model, self.model.scenario.customers
-        if not self.present or not any(self.aware) or m.random.random() >= self.occasion:
+        arriving, self.buying_on_arrival = self.buying_on_arrival, -1
+        chance = occasions.occasion_chance(self.occasion, arriving >= 0)
+        if not self.present or not any(self.aware) or m.random.random() >= chance:
             return
         current = self.firm
         stage_now = self.stage(current) if current >= 0 else trust.NONE
         habitual = stage_now >= BEHAVIOURAL and m.random.random() < c.habit_probability
         seen = self.seen_prices(current, stage_now)
-        if habitual:
+        if arriving >= 0:  # a first-time buyer on arrival: no comparing, no not buying
+            chosen, would_anyway = arriving, True
+        elif habitual:
             chosen, would_anyway = current, True
         else:
             gumbel = [_gumbel(m.random) for _ in range(len(m.firms) + 1)]
@@ -255,6 +266,7 @@ class Customer(mesa.Agent):
         put right; judge it against what I expected; update trust, expectations,
         reference price and deal dependence; perhaps leave, for a reason."""
         m, c = self.model, self.model.scenario.customers
+        first_purchase = self.last_purchase < 0
         lv = m.firms[firm].levers
         fit = self.fit(firm)
         mean = self.mean_value(firm, fit)
@@ -297,7 +309,9 @@ class Customer(mesa.Agent):
             worst = max(losses)
             self.expectation[firm] = perceived  # "next time I just won't buy"
             self.leave_firm(losses.index(worst) if worst > 0 else POOR_QUALITY)
-        if self.dropout > 0 and m.random.random() < self.dropout:
+        if (self.dropout > 0 and occasions.may_drop_out(first_purchase,
+                                                        c.dropout_after_first_purchase)
+                and m.random.random() < self.dropout):
             self.leave_market()
 
     def book_purchase(self, firm: int, trust_before: float, complained: bool,

@@ -98,10 +98,10 @@ class ReferenceModel(mesa.Model):
                                                   "speakers", "exits"), 0))
         customers = self.agents_by_type[Customer]
         c = self.scenario.customers
-        start = c.n_initial + (self.steps - 1) * c.arrivals_per_step
-        for customer in self.customer_at[start:start + c.arrivals_per_step]:
-            customer.arrive()
-        self.market_metrics["arrivals"] = c.arrivals_per_step
+        start, count = c.n_initial + c.arrived_by(self.steps - 1), c.arrivals_at(self.steps)
+        for customer in self.customer_at[start:start + count]:
+            customer.arrive(buyer=True)
+        self.market_metrics["arrivals"] = count
         self._set_prices()
         customers.do("drift")
         customers.do("fade")

@@ -1,0 +1,217 @@
+"""``trustmarket calibrate``: read a log, fit the scenario's customers, forecast, write.
+
+Everything is checked before any simulation: the log (every problem at once, naming
+column and row), the scenario, the periods (whole steps) and the output directory (a
+directory that already holds a calibration is only continued with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from sim.calibration.fit import FitSettings
+from sim.calibration.log import LogError, LogFormat, read_log
+from sim.calibration.parameters import PURCHASE_PARAMETERS, SPEND_PARAMETERS
+from sim.calibration.pipeline import Plan, prepare, run_calibration
+from sim.calibration.statistics import FAMILIES, FITTED_DEFAULT
+from sim.calibration.store import CalibrationStore, StoreError
+from sim.calibration.timeline import PeriodError, make_timeline
+from sim.calibration.writing import write_outputs
+
+SIMULATORS = ("market", "process")
+
+
+def date(text: str) -> pd.Timestamp:
+    """argparse type: a calendar date (ISO 8601 recommended)."""
+    try:
+        return pd.Timestamp(text).normalize()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} ({exc})") from exc
+
+
+def whole(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``trustmarket calibrate``."""
+    p.add_argument("log", type=Path, help="transaction log: CSV (any delimiter) or Parquet")
+    p.add_argument("--scenario", type=Path, required=True,
+                   help="base scenario TOML: everything but the fitted customer parameters")
+    p.add_argument("--calibration-end", type=date, required=True,
+                   help="last day of the calibration period (inclusive)")
+    p.add_argument("--holdout-end", type=date, help="last day of the holdout period")
+    p.add_argument("--calibration-start", type=date,
+                   help="first day of step 1 (default: the log's first date)")
+    p.add_argument("--out", "-o", type=Path, default=Path("results/calibration"),
+                   help="output directory (default: ./results/calibration)")
+    p.add_argument("--firm", help="the firm whose log it is (default: the scenario's first)")
+    g = p.add_argument_group("log format")
+    g.add_argument("--customer-column", default="customer", help="(default: customer)")
+    g.add_argument("--date-column", default="date", help="(default: date)")
+    g.add_argument("--amount-column", default="amount", help="(default: amount)")
+    g.add_argument("--date-format", help="strftime format of the dates, e.g. %%Y%%m%%d "
+                   "(default: inferred)")
+    g.add_argument("--dayfirst", action="store_true", help="inferred dates are day/month/year")
+    g.add_argument("--delimiter", default=",",
+                   help="CSV field separator, or 'whitespace' (default: ,)")
+    g.add_argument("--names", help="comma-separated column names of a CSV without a header")
+    f = p.add_argument_group("fit")
+    f.add_argument("--simulator", choices=SIMULATORS, default="market",
+                   help="market: the scenario's whole market (default); process: the "
+                        "purchase process alone (a discrete-time BG/NBD, for comparison)")
+    f.add_argument("--design-points", type=whole, default=0,
+                   help="simulations per design round (default: 8 per surface coefficient)")
+    f.add_argument("--max-rounds", type=whole, default=6, help="design rounds at most")
+    f.add_argument("--scale", type=whole, default=1,
+                   help="simulated cohort size as a multiple of the log's (default 1)")
+    f.add_argument("--replications", type=whole, default=20,
+                   help="forecast simulations at the estimate (default 20)")
+    f.add_argument("--draws", type=whole, default=40,
+                   help="forecast simulations at posterior draws (predictive band; default 40)")
+    f.add_argument("--fit-statistics", default=",".join(FITTED_DEFAULT),
+                   help="families the fit matches, comma-separated, from: "
+                        f"{', '.join(FAMILIES)} (default: {', '.join(FITTED_DEFAULT)}; "
+                        "the others are reported as checks)")
+    f.add_argument("--no-spend", action="store_true", help="keep the scenario's spend")
+    f.add_argument("--seed", type=int, default=FitSettings.seed, help="root seed")
+    f.add_argument("--workers", "-w", type=whole, default=1, help="worker processes")
+    f.add_argument("--resume", action="store_true",
+                   help="continue an interrupted calibration in --out")
+    f.add_argument("--quiet", "-q", action="store_true", help="no progress")
+
+
+def fitted_families(text: str) -> tuple[str, ...]:
+    """The statistic families named in ``--fit-statistics``.
+
+    Raises
+    ------
+    ValueError
+        Naming an unknown family and listing the known ones.
+    """
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in FAMILIES]
+    if unknown or not names:
+        raise ValueError(f"--fit-statistics: unknown famil{'y' if len(unknown) == 1 else 'ies'} "
+                         f"{', '.join(map(repr, unknown)) or '(none given)'}; choose from "
+                         f"{', '.join(FAMILIES)}")
+    return names
+
+
+def log_format(args: argparse.Namespace) -> LogFormat:
+    """The log layout the arguments describe."""
+    names = tuple(n.strip() for n in args.names.split(",")) if args.names else None
+    return LogFormat(args.customer_column, args.date_column, args.amount_column,
+                     args.date_format, args.dayfirst, args.delimiter, names)
+
+
+def make_simulator(kind: str, scenario, firm: str | None):
+    """The simulator the fit drives: the market of ``scenario`` or the process alone."""
+    if kind == "process":
+        from sim.calibration.simulators import ProcessSimulator
+
+        return ProcessSimulator()
+    from sim.calibration.market import MarketSimulator
+
+    return MarketSimulator(scenario, firm)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the customer parameters of a scenario to a firm's transaction log by
+    simulation (synthetic likelihood on a response surface), forecast the holdout, and
+    write the calibrated scenario, tables and figures (see docs/calibration.md)."""
+    from sim.scenario import load_scenario
+
+    started = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    try:
+        log = read_log(args.log, log_format(args))
+        start = args.calibration_start or log.table["date"].min()
+        timeline = make_timeline(start, args.calibration_end, args.holdout_end,
+                                 scenario.market.steps_per_year)
+        cohort = prepare(log, timeline)
+        settings = FitSettings(design_points=args.design_points,
+                               max_rounds=max(1, args.max_rounds), scale=max(1, args.scale),
+                               seed=args.seed, workers=max(1, args.workers))
+        plan = Plan(timeline, settings, replications=max(2, args.replications),
+                    draws=args.draws, fit_spend=not args.no_spend,
+                    fitted=fitted_families(args.fit_statistics))
+        simulator = make_simulator(args.simulator, scenario, args.firm)
+        store = CalibrationStore(args.out / "work", _fingerprint(args, log, scenario, plan),
+                                 resume=args.resume)
+    except (LogError, PeriodError, StoreError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
+    say(f"{log.source}: {log.n_customers} customers, {len(log.table)} transactions; cohort "
+        f"of {cohort.n_customers} first buying in {timeline.start:%Y-%m-%d}.."
+        f"{timeline.calibration_end:%Y-%m-%d} ({timeline.calibration_steps} steps"
+        + (f", holdout {timeline.holdout_steps} steps" if timeline.holdout_steps else "") + ")")
+    last = log.table["date"].max()
+    end = timeline.holdout_end or timeline.calibration_end
+    if last < end - pd.Timedelta(days=timeline.step_days):
+        say(f"note: the log's last transaction is on {last:%Y-%m-%d}, more than a step before "
+            f"the end of the periods ({end:%Y-%m-%d})")
+    with _Progress(args.quiet) as progress:
+        outcome = run_calibration(simulator, cohort, plan, store, progress, say)
+    seconds = time.perf_counter() - started
+    written = write_outputs(outcome, args.out, scenario, PURCHASE_PARAMETERS + SPEND_PARAMETERS,
+                            simulator_kind=args.simulator, log_source=log.source,
+                            command=["trustmarket", *sys.argv[1:]], seconds=seconds)
+    from sim.calibration.report import estimates_table, format_report
+
+    print(format_report(outcome, estimates_table(outcome, PURCHASE_PARAMETERS
+                                                 + SPEND_PARAMETERS)))
+    print(f"\n{seconds:.0f} s; wrote {len(written)} files to {args.out}/: "
+          + ", ".join(p.name for p in written))
+    return 0
+
+
+def _fingerprint(args: argparse.Namespace, log, scenario, plan: Plan) -> dict:
+    """What a stored calibration is of: resuming needs all of it unchanged."""
+    data = {"log_rows": len(log.table), "log_total": round(float(log.table["amount"].sum()), 6),
+            "log_customers": log.n_customers, "scenario": scenario.digest(),
+            "start": f"{plan.timeline.start:%Y-%m-%d}",
+            "calibration_steps": plan.timeline.calibration_steps,
+            "simulator": args.simulator, "firm": args.firm, "seed": plan.settings.seed,
+            "design_points": plan.settings.design_points, "scale": plan.settings.scale,
+            "max_rounds": plan.settings.max_rounds, "fitted": list(plan.fitted)}
+    return json.loads(json.dumps(data))
+
+
+class _Progress:
+    """A tqdm bar per design round (none with --quiet)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+        self.label = None
+
+    def __enter__(self):
+        return None if self.quiet else self
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        from tqdm import tqdm
+
+        if self.label != label:
+            if self.bar is not None:
+                self.bar.close()
+            self.bar = tqdm(total=total, desc=f"calibration {label}", unit="sim",
+                            file=sys.stderr)
+            self.label = label
+        self.bar.n = done
+        self.bar.refresh()
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()

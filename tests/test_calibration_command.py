@@ -1,0 +1,128 @@
+"""``trustmarket calibrate``: bad input stops before any simulation with a clear error;
+the calibrated scenario is written as TOML that reads back as the same scenario."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from sim.calibration.scenario_file import scenario_toml
+from sim.cli import main
+from sim.scenario import load_scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "leaky_bucket.toml"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.toml")),
+                         ids=lambda p: p.stem)
+def test_every_shipped_scenario_is_written_back_as_the_same_scenario(path):
+    scenario = load_scenario(path)
+    text = scenario_toml(scenario, ["calibrated from a log", "second line"])
+    assert text.startswith("# calibrated from a log\n# second line\n")
+    assert scenario_from_dict(tomllib.loads(text), source=str(path)) == scenario
+
+
+def test_written_toml_quotes_keys_and_strings_that_need_it():
+    scenario = load_scenario(SCENARIO)
+    data = scenario.to_dict()
+    data["strategies"]["deep discount"] = data["strategies"].pop("pour")
+    for firm in data["firms"]:
+        if firm["strategy"] == "pour":
+            firm["strategy"] = "deep discount"
+    data["description"] = 'a "quoted" \\ description\nover two lines'
+    odd = scenario_from_dict(data)
+    text = scenario_toml(odd)
+    assert '[strategies."deep discount"]' in text
+    assert scenario_from_dict(tomllib.loads(text)) == odd
+
+
+def run(args: list[str], capsys) -> tuple[int, str]:
+    code = main(["calibrate", *args])
+    return code, capsys.readouterr().err
+
+
+def write_log(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "log.csv"
+    path.write_text("customer,date,amount\n" + body, encoding="utf-8")
+    return path
+
+
+GOOD_ROWS = "".join(f"c{i},1997-01-0{1 + i % 7},{10 + i}\n" for i in range(40))
+
+
+def test_a_log_with_a_missing_column_is_refused_naming_it(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS)
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--amount-column", "dollars", "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert "column 'dollars' (the amount) not found" in err
+    assert not (tmp_path / "out").exists()  # nothing written before the input is good
+
+
+def test_bad_rows_are_all_reported_with_column_and_row(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS + "x,1997-02-30,5\ny,1997-01-02,-3\n")
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--date-format", "%Y-%m-%d", "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert "2 problem(s) in transaction log" in err
+    assert "column 'date'" in err and "row 41 (line 42 of the file): '1997-02-30'" in err
+    assert "column 'amount': negative amount" in err and "row 42 (line 43" in err
+
+
+def test_transactions_before_the_calibration_start_are_refused(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS + "early,1996-12-20,5\n")
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-start",
+                     "1997-01-01", "--calibration-end", "1997-01-28", "--out",
+                     str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert "customer 'early' on 1996-12-20" in err and "before the calibration start" in err
+
+
+def test_periods_must_be_whole_steps_and_the_cohort_large_enough(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS)
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-30",
+                     "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "whole number of steps: end it on 1997-01-28 (4 steps)" in err
+    tiny = write_log(tmp_path, "a,1997-01-01,1\nb,1997-01-02,2\n")
+    code, err = run([str(tiny), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "only 2 customer(s) make their first purchase" in err
+
+
+def test_a_bad_scenario_is_reported_as_a_scenario_error(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[customers]\npurchase_probability = 2\n", encoding="utf-8")
+    code, err = run([str(log), "--scenario", str(bad), "--calibration-end", "1997-01-28",
+                     "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "purchase_probability" in err
+
+
+def test_unknown_statistic_families_are_refused(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS)
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--fit-statistics", "repeat counts,frequency", "--out",
+                     str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert "unknown family 'frequency'" in err and "weekly repeats, repeat counts" in err
+
+
+def test_an_unusable_out_folder_is_refused_before_the_log_is_read(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS + "x,not a date,5\n")  # would be a log error
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "manifest.json").write_text('{"command": "run", "files": {}}', encoding="utf-8")
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--out", str(taken)], capsys)
+    assert code == 2 and "holds the output of `trustmarket run`" in err
+    assert "transaction log" not in err and sorted(p.name for p in taken.iterdir()) == [
+        "manifest.json"]
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--out", str(a_file)], capsys)
+    assert code == 2 and "is an existing file, not a folder" in err
+    assert a_file.read_text(encoding="utf-8") == "mine"
