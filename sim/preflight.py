@@ -96,6 +96,23 @@ def claim_scenarios(scenario_dir: Path, only: Sequence[str] | None, quick: bool,
     size = QUICK if quick else FULL
     names = dict.fromkeys(n for c in CLAIMS if not only or c.key in only for n in c.scenarios)
     for name in names:
+        if name.startswith("sweeps/"):  # a sweep file a claim runs (the headline's conditions)
+            claim_sweep(Path(scenario_dir), name, workers, allow_large)
+            continue
         scenario = shrink(checked_scenario(Path(scenario_dir) / f"{name}.toml"),
                           size.customer_share)
         check_run_memory(scenario, size.replications, workers, allow_large)
+
+
+def claim_sweep(scenario_dir: Path, name: str, workers: int, allow_large: bool) -> None:
+    """Load and check a sweep file a claim runs (``sweeps/NAME``: in ``scenario_dir``, else
+    the shipped one, as :meth:`sim.claims.runner.ClaimRunner.sweep` finds it)."""
+    from sim.claims import SCENARIO_DIR
+    from sim.scenario.resources import check_memory
+    from sim.sweep.spec import load_sweep
+
+    path = scenario_dir / f"{name}.toml"
+    spec = load_sweep(path if path.is_file() else SCENARIO_DIR / f"{name}.toml")
+    estimate = sweep_estimate(spec, workers)
+    if estimate is not None and not allow_large:
+        check_memory(spec.base, estimate, ALLOW_LARGE)

@@ -11,9 +11,9 @@ their strategy. Imports experiments, the model's metrics and reports.
 from sim.claims.catalogue import CLAIMS
 from sim.claims.report import ClaimsReport, cmd_claims, evaluate_claims, format_table, write_report
 from sim.claims.runner import FULL, QUICK, SCENARIO_DIR, ClaimRunner, Size, shrink
-from sim.claims.verdicts import VERDICTS, Claim, ClaimResult, Finding, Rule, above, below, overlaps
+from sim.claims.verdicts import VERDICTS, Claim, ClaimResult, Finding, Rule, above, below, within
 
 __all__ = ["CLAIMS", "FULL", "QUICK", "SCENARIO_DIR", "VERDICTS", "Claim", "ClaimResult",
            "ClaimRunner", "ClaimsReport", "Finding", "Rule", "Size", "above", "below",
-           "cmd_claims", "evaluate_claims", "format_table", "overlaps", "shrink",
-           "write_report"]
+           "cmd_claims", "evaluate_claims", "format_table", "shrink",
+           "within", "write_report"]

@@ -9,6 +9,7 @@ from sim.claims.customers import (
     _service_recovery,
     _spurious,
 )
+from sim.claims.economics import _keeping
 from sim.claims.profit import (
     _adaptive,
     _conditions,
@@ -24,10 +25,13 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("trust_beats_bribery", "Trust building out-earns discount bribery in the long "
           "run; the trust builder's cumulative profit overtakes the discounter's",
           "customer bribery does not build trust; economics of trust (Sasser: trust, not "
-          "market share, goes with high profit)", ("bribery_vs_trust",), _headline),
+          "market share, goes with high profit)", ("bribery_vs_trust", "sweeps/conditions",
+                                                       "sweeps/conditions_market"),
+          _headline),
     Claim("tactical_discount_pays", "Discounting pays for clearance, perishables and short "
-          "horizons", "discounts are legitimate for clearance, fast payback, seasonal change, "
-          "perishables", ("tactical_discount",), _tactical),
+          "horizons (ablations: each ingredient removed alone)", "discounts are legitimate "
+          "for clearance, fast payback, seasonal change, perishables", ("tactical_discount",),
+          _tactical),
     Claim("bribery_loses_everywhere", "Customer bribery loses profit against trust building "
           "whatever the horizon and the turnover of customers",
           "long-term promotion leads to a disguised price war and lost profit",
@@ -59,4 +63,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("retention_to_profit", "Five points more retention raise profit by 25-85 %",
           "economics of trust (Reichheld & Sasser 1990)", ("retention_to_profit",),
           _retention),
+    Claim("keeping_costs_less", "Keeping a customer costs 1/5-1/6 of winning one",
+          "economics of trust; the leaky bucket (pouring new customers in is expensive)",
+          ("leaky_bucket", "bribery_vs_trust"), _keeping),
 )

@@ -152,3 +152,27 @@ def recovery_figure(churn_means: Mapping[float, pd.Series], firms: Sequence[str]
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def ablation_figure(full: tuple[float, float, float], table: pd.DataFrame,
+                    label: str) -> plt.Figure:
+    """A claim's metric with every ingredient and with each removed alone (mean, 95 % CI;
+    ``table`` from :func:`sim.claims.ablation.ablate`)."""
+    fig, ax = plt.subplots(figsize=(8, 0.6 * (len(table) + 1) + 1.6))
+    names = ["every ingredient", *[f"without {n}" for n in table["ingredient"]]]
+    means = [full[0], *table["without_mean"]]
+    lows = [full[1], *table["without_ci_low"]]
+    highs = [full[2], *table["without_ci_high"]]
+    y = np.arange(len(names))[::-1]
+    colours = ["C0", *["C2" if h < full[1] else ("C3" if lo > full[2] else "C7")
+                       for lo, h in zip(table["without_ci_low"], table["without_ci_high"],
+                                        strict=True)]]
+    ax.barh(y, means, color=colours, alpha=0.8,
+            xerr=[np.subtract(means, lows), np.subtract(highs, means)], capsize=4)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set(xlabel=label, title="Ablations: each ingredient removed alone (95 % CI; green: "
+           "lower without it)")
+    ax.title.set_fontsize(9)
+    fig.tight_layout()
+    return fig

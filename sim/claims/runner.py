@@ -3,7 +3,11 @@ table helpers the claims share (firms told apart by their levers, never their na
 
 from __future__ import annotations
 
+import re
+import shutil
+import tempfile
 import time
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +18,7 @@ import pandas as pd
 
 from sim.experiment import Results, run
 from sim.scenario import HOLE_LEVER, SHIPPED, Levers, Scenario, load_scenario
+from sim.sweep.spec import SweepSpec, load_sweep, sweep_from_dict
 
 #: The scenario files shipped with the package.
 SCENARIO_DIR = SHIPPED
@@ -30,13 +35,17 @@ class Size:
 
     customer_share: float = 1.0
     replications: int | None = None
+    #: Points and replications of the claims' sweeps (None: as in the sweep file).
+    sweep_samples: int | None = None
+    sweep_replications: int | None = None
 
 
 FULL = Size()
 
 
-#: ``--quick``: a fifth of the customers and four replications (adaptive claims use more).
-QUICK = Size(customer_share=0.2, replications=4)
+#: ``--quick``: a fifth of the customers and four replications (adaptive claims use more);
+#: the conditions sweep with 100 points of one replication each.
+QUICK = Size(customer_share=0.2, replications=4, sweep_samples=100, sweep_replications=1)
 
 
 def shrink(scenario: Scenario, share: float) -> Scenario:
@@ -70,12 +79,15 @@ class ClaimRunner:
     """
 
     def __init__(self, scenario_dir: Path = SCENARIO_DIR, size: Size = FULL, workers: int = 1,
-                 log: Callable[[str], None] | None = None):
+                 log: Callable[[str], None] | None = None, sweep_dir: Path | None = None):
         self.scenario_dir = Path(scenario_dir)
         self.size = size
         self.workers = workers
         self.log = log or (lambda _msg: None)
+        #: Where the claims' sweeps keep their runs (a temporary folder if not given).
+        self.sweep_dir = Path(sweep_dir) if sweep_dir else None
         self._cache: dict[tuple[str, str], Results] = {}
+        self._sweeps: dict[str, Path] = {}
 
     def scenario(self, name: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
         """The sized scenario ``scenario_dir/name.toml`` with ``overrides`` applied."""
@@ -101,6 +113,59 @@ class ClaimRunner:
             self.log(f"  ran {name} [{what}]: {n} x {s.run.steps} steps, "
                      f"{s.customers.n_initial} customers ({time.perf_counter() - start:.1f} s)")
         return self._cache[key]
+
+
+    def sweep(self, name: str) -> Path:
+        """Run (or reuse) the sweep file ``scenario_dir/sweeps/<name>.toml`` at this size;
+        return its results directory.
+
+        The runs go to ``sweep_dir/<name>`` (``<name>_quick`` when reduced); a folder
+        that already holds this very sweep (same sha256) is resumed, so only missing runs
+        are run; one that holds another is replaced (it is the report's own output).
+        """
+        if name in self._sweeps:
+            return self._sweeps[name]
+        from sim.sweep.execute import run_sweep
+        from sim.sweep.store import provenance
+
+        path = self.scenario_dir / "sweeps" / f"{name}.toml"
+        if not path.is_file():
+            path = SCENARIO_DIR / "sweeps" / f"{name}.toml"
+        spec = sized_sweep(path, self.size)
+        if self.sweep_dir is None:
+            self.sweep_dir = Path(tempfile.mkdtemp(prefix="trustmarket-claims-"))
+        shipped = load_sweep(path)
+        reduced = (spec.samples, spec.replications) != (shipped.samples, shipped.replications)
+        out = self.sweep_dir / (f"{name}_quick" if reduced else name)
+        resume = False
+        if (out / "provenance.json").is_file():
+            resume = provenance(out).get("digest") == spec.digest
+            if not resume:
+                shutil.rmtree(out)
+        start = time.perf_counter()
+        counts = run_sweep(spec, out, workers=self.workers, resume=resume, progress=False,
+                           command=["trustmarket", "claims"])
+        self.log(f"  swept {path.name}: {counts['ran']} run(s) now, {counts['done_before']} "
+                 f"already in {out} ({spec.samples} points x {spec.replications} "
+                 f"replication(s); {time.perf_counter() - start:.1f} s)")
+        self._sweeps[name] = out
+        return out
+
+
+def sized_sweep(path: Path, size: Size) -> SweepSpec:
+    """The sweep file with the size's points and replications written into its text (so
+    the results' provenance records the sweep that ran)."""
+    text = path.read_text(encoding="utf-8")
+    for key, value in (("samples", size.sweep_samples),
+                       ("replications", size.sweep_replications)):
+        if value is not None:
+            text, count = re.subn(rf"(?m)^{key}\s*=\s*\d+", f"{key} = {value}", text, count=1)
+            if not count:
+                raise ValueError(f"{path}: no '{key} = N' line in [sweep] to resize")
+    spec = sweep_from_dict(tomllib.loads(text), path, text)
+    if size.sweep_samples is not None and spec.samples != size.sweep_samples:
+        raise ValueError(f"{path}: resizing did not set samples to {size.sweep_samples}")
+    return spec
 
 
 # --------------------------------------------------------------------------- table helpers

@@ -38,7 +38,14 @@ from sim.cli.markets import (
     cmd_validate,
     cmd_verify,
 )
-from sim.cli.sweeps import add_analyze, add_sweep, cmd_analyze, cmd_sweep
+from sim.cli.sweeps import (
+    add_analyze,
+    add_discover,
+    add_sweep,
+    cmd_analyze,
+    cmd_discover,
+    cmd_sweep,
+)
 from sim.interrupts import catch_interrupts, received
 from sim.outputs import OutputError
 from sim.scenario import ScenarioError
@@ -59,6 +66,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
               cmd_sweep),
     "analyze": ("tables, sensitivity indices and figures of a finished sweep", add_analyze,
                 cmd_analyze),
+    "discover": ("scenario discovery: where in a sweep a condition on an outcome holds",
+                 add_discover, cmd_discover),
     "app": ("start the classroom app in the browser (a Solara page)", add_app, cmd_app),
     "verify": ("check the model against known results and the reference model", add_verify,
                cmd_verify),

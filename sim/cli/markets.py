@@ -122,7 +122,9 @@ def add_claims(p: argparse.ArgumentParser) -> None:
     """The arguments of ``trustmarket claims``."""
     p.add_argument("--out", "-o", type=Path, default=Path("results/claims"),
                    help="output directory (default: ./results/claims)")
-    p.add_argument("--quick", action="store_true", help="reduced size (under two minutes)")
+    p.add_argument("--quick", action="store_true",
+                   help="reduced size: fewer customers and replications, the conditions "
+                   "sweeps at 100 points x 1 (a few minutes)")
     p.add_argument("--only", nargs="+", metavar="CLAIM", help="evaluate only these claims")
     p.add_argument("--scenarios", type=Path, help="directory of the scenario files")
     p.add_argument("--workers", "-w", type=positive_int, default=1, help="worker processes")
@@ -132,7 +134,7 @@ def add_claims(p: argparse.ArgumentParser) -> None:
 
 def cmd_claims(args: argparse.Namespace) -> int:
     """Run each seed claim's scenarios with replications; print the claims table and write
-    it as claims.csv and claims.md with figures (see sim/claims.py)."""
+    it as claims.csv and claims.md with figures (see sim/claims/)."""
     from sim.claims import CLAIMS, SCENARIO_DIR
     from sim.claims import cmd_claims as handler
 

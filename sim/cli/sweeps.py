@@ -1,4 +1,5 @@
-"""The commands about sweeps: run a sweep file (locally or on Dask), analyze a finished one."""
+"""The commands about sweeps: run a sweep file (locally or on Dask), analyze a finished one,
+find where in it a condition holds (scenario discovery)."""
 
 from __future__ import annotations
 
@@ -89,3 +90,53 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(f"wrote per_point.csv{', sensitivity.csv' if result['sensitivity'] is not None else ''}"
           f" and {len(result['figures'])} figure(s) to {args.directory / 'analysis'}")
     return 0
+
+
+def add_discover(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``trustmarket discover``."""
+    p.add_argument("directory", type=Path, help="a sweep's results directory")
+    p.add_argument("--where", required=True, metavar="CONDITION",
+                   help="a condition on outcome columns, e.g. "
+                        "\"cumulative_profit_difference < 0\" (and, or, not, + - * /, "
+                        "abs, min, max; `backticks` around names with spaces)")
+    p.add_argument("--per", choices=("point", "run"), default="point",
+                   help="one case per point, outcomes averaged over its replications "
+                        "(default), or one per run")
+    p.add_argument("--density", type=float, default=0.8,
+                   help="least density of a reported PRIM box (default 0.8)")
+    p.add_argument("--significance", type=float, default=0.05,
+                   help="restrictions with quasi-p above this are relaxed (default 0.05)")
+    p.add_argument("--peel-alpha", type=float, default=0.05,
+                   help="share of the cases PRIM peels at each step (default 0.05)")
+    p.add_argument("--max-boxes", type=positive_int, default=3, help="boxes to find (default 3)")
+    p.add_argument("--tree-depth", type=positive_int, default=3, help="CART depth (default 3)")
+    p.add_argument("--out", "-o", type=Path, default=None,
+                   help="where to write tables and figures (default: DIR/discovery)")
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Scenario discovery on a finished sweep: PRIM boxes where a condition on an outcome
+    holds (peeling trajectory, limits with quasi-p-values), a CART tree and feature scores;
+    written to DIR/discovery (see docs/discovery.md)."""
+    from sim.sweep.boxes import Settings
+    from sim.sweep.discovery import discover, format_discovery, write_discovery
+    from sim.sweep.expression import ExpressionError
+    from sim.sweep.store import SweepError
+
+    for name, value in (("--density", args.density), ("--significance", args.significance),
+                        ("--peel-alpha", args.peel_alpha)):
+        if not 0 < value < 1:
+            print(f"error: {name} must lie between 0 and 1, got {value}", file=sys.stderr)
+            return BAD_INPUT
+    settings = Settings(min_density=args.density, significance=args.significance,
+                        peel_alpha=args.peel_alpha, max_boxes=args.max_boxes)
+    try:
+        found = discover(args.directory, args.where, args.per, settings, args.tree_depth)
+    except (ExpressionError, SweepError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    print(format_discovery(found))
+    out = args.out or args.directory / "discovery"
+    written = write_discovery(found, out)
+    print(f"\nwrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
+    return OK

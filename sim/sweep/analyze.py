@@ -135,7 +135,7 @@ def analyze(out: str | Path) -> dict[str, Any]:
     if len(outside):
         raise store.SweepError(f"{out}: {len(outside)} run(s) are not in the design of "
                                f"points.parquet; repair with: {store.resume_command(out)}")
-    outcomes = outcome_columns(runs, names)
+    outcomes = outcome_columns(runs, [*names, *table.get("derived", {})])
     means = per_point(runs, names, outcomes)
     folder = out / "analysis"
     folder.mkdir(exist_ok=True)

@@ -142,7 +142,8 @@ def tasks(spec: SweepSpec, design: pd.DataFrame,
     names = spec.names
     for point, values in zip(design.index, design[names].itertuples(index=False, name=None),
                              strict=True):
-        params = {k: _plain(v) for k, v in zip(names, values, strict=True)}
+        params = spec.point_overrides({k: _plain(v) for k, v in zip(names, values,
+                                                                    strict=True)})
         for rep in range(spec.replications):
             if (int(point), rep) not in skip:
                 yield Task(int(point), rep, spec.seed, params, spec.base, spec.evaluator,

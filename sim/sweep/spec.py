@@ -40,13 +40,14 @@ from typing import Any
 
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.load import read_toml
+from sim.sweep.derived import check_derived, derive
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DISTRIBUTIONS = ("uniform", "loguniform", "normal", "integer")
 #: ``normal``: the range is the central 95 % of a normal distribution, truncated to it.
 NORMAL_MASS = 0.95
 SWEEP_KEYS = ("base", "design", "replications", "seed", "samples", "levels", "overrides",
-              "difference", "evaluator", "parameters", "morris_levels")
+              "difference", "evaluator", "parameters", "morris_levels", "derived")
 PARAMETER_KEYS = ("path", "values", "choices", "range", "distribution", "levels")
 #: The evaluator that runs the market model; others are ``"module:function"`` test functions.
 MARKET = "market"
@@ -130,6 +131,9 @@ class SweepSpec:
     difference: tuple[str, str] | None
     evaluator: str
     parameters: tuple[Parameter, ...] = field(default_factory=tuple)
+    #: Scenario paths set at every point from an expression of the point's parameters
+    #: and the base scenario's values (:mod:`sim.sweep.derived`).
+    derived: dict[str, str] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -143,6 +147,11 @@ class SweepSpec:
     def names(self) -> list[str]:
         """The parameter paths, in file order."""
         return [p.path for p in self.parameters]
+
+    def point_overrides(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """A point's parameters with the derived paths added (what a run overrides)."""
+        return {**params, **derive(self.derived, params, self.base)} if self.derived else (
+            dict(params))
 
 
 #: What a sweep file's errors call it (:class:`ScenarioError`'s ``what``).
@@ -235,12 +244,14 @@ def sweep_from_dict(data: Mapping[str, Any], path: Path, text: str = "") -> Swee
                          for p in exc.problems]
     if base is not None:
         _check_against_base(base, parameters, problems)
+    derived = check_derived(sweep.get("derived", {}), parameters, base, problems)
     if problems:
         raise ScenarioError(str(path), problems, SWEEP_FILE)
     return SweepSpec(source=path, text=text, base_path=base_path, base=base, design=design,
                      replications=replications, seed=seed, samples=samples, levels=levels,
                      morris_levels=morris_levels, overrides=dict(overrides),
-                     difference=difference, evaluator=evaluator, parameters=parameters)
+                     difference=difference, evaluator=evaluator, parameters=parameters,
+                     derived=derived)
 
 
 def _unknown(table: Mapping[str, Any], allowed: tuple[str, ...], where: str,

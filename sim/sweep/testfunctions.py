@@ -28,3 +28,15 @@ def noisy_sum(params: Mapping[str, Any], rng: np.random.Generator) -> dict[str, 
     """The sum of the parameters plus standard normal noise from the run's seed (to check
     that seeds, not workers, decide the numbers)."""
     return {"y": float(sum(float(v) for v in params.values()) + rng.standard_normal())}
+
+
+#: The box of :func:`known_box`: x1 in [0.6, 1] and x2 in [0, 0.3] (x3 does not matter).
+KNOWN_BOX = {"x1": (0.6, 1.0), "x2": (0.0, 0.3)}
+
+
+def known_box(params: Mapping[str, Any], rng: np.random.Generator,
+              noise: float = 0.02) -> dict[str, float]:
+    """``y = 1`` inside :data:`KNOWN_BOX`, else 0, flipped with probability ``noise`` from
+    the run's seed (a scenario-discovery test whose answer is known)."""
+    inside = all(lo <= float(params[k]) <= hi for k, (lo, hi) in KNOWN_BOX.items())
+    return {"y": float(inside != (rng.uniform() < noise))}
