@@ -12,8 +12,8 @@ SIM = Path(__file__).resolve().parent.parent / "sim"
 #: outputs and interrupts are plumbing any layer may use; preflight checks a command's
 #: inputs (scenario, claims, memory) before the command starts.
 LAYERS = {"outputs": 0, "interrupts": 0, "style": 0, "scenario": 0, "network": 1, "rules": 1,
-          "engine": 2, "model": 3, "experiment": 4, "report": 5, "sweep": 6, "claims": 6,
-          "verify": 6, "calibration": 6, "app": 7, "preflight": 7, "cli": 8}
+          "engine": 2, "model": 3, "experiment": 4, "report": 5, "sweep": 6, "verify": 6,
+          "calibration": 6, "claims": 7, "app": 8, "preflight": 8, "cli": 9}
 
 
 def modules() -> dict[str, Path]:

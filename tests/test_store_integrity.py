@@ -178,7 +178,8 @@ def test_a_second_writer_is_refused_with_the_holder_named(market, tmp_path):
 
 
 def test_two_cli_sweeps_at_once_leave_every_run_once(tmp_path):
-    path = _sweep(tmp_path, MARKET.replace("{steps}", "150"))
+    # long enough that the first still holds the lock when the second starts
+    path = _sweep(tmp_path, MARKET.replace("{steps}", "3000"))
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out),
            "--workers", "1", "--quiet"]

@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.scenario import Problem, Scenario, ScenarioError
 from sim.sweep.expression import ExpressionError, parse
-
-if TYPE_CHECKING:
-    from sim.sweep.spec import Parameter
 
 
 def value_at(scenario: Scenario, path: str) -> Any:
@@ -72,7 +69,7 @@ def _plain(value: Any, base: Scenario | None, path: str) -> Any:
     return value
 
 
-def check_derived(raw: Any, parameters: Sequence[Parameter], base: Scenario | None,
+def check_derived(raw: Any, parameters: Sequence[Any], base: Scenario | None,
                   problems: list[Problem]) -> dict[str, str]:
     """Validate a sweep's ``derived`` table; append every problem; return it as a dict.
 

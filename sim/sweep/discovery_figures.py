@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -22,7 +22,9 @@ from sim import style
 
 if TYPE_CHECKING:
     from sim.sweep.boxes import Box
-    from sim.sweep.discovery import Discovery
+
+#: A :class:`sim.sweep.discovery.Discovery` (which imports this module to draw itself).
+Discovery = Any
 
 #: Colours of cases where the condition holds and where it does not (the project's
 #: palette, :mod:`sim.style`: vermillion is also the discounter's colour in the headline).
