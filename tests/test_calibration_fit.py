@@ -229,7 +229,7 @@ def test_the_forecast_reports_progress_per_simulation():
     seen: list[tuple[int, int, str]] = []
     values = {**TRUTH, "customers.spend_median": 20.0, "customers.spend_sigma": 0.5}
     result = forecast(ProcessSimulator(), values, [values] * 5, cohort, timeline, stats,
-                      replications=3, band_draws=2, scale=1, seed=2,
+                      replications=3, band_draws=2, settings=FitSettings(scale=1, seed=2),
                       progress=lambda done, total, label: seen.append((done, total, label)))
     assert seen == [(k, 8, "forecast") for k in range(1, 9)]  # 3 + 3 + 2 simulations
     assert result.weekly.size == 26

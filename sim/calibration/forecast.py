@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats as st
 
 from sim.calibration.cohort import Cohort
+from sim.calibration.fit import FitSettings
 from sim.calibration.parallel import run_jobs
 from sim.calibration.simulators import Simulator
 from sim.calibration.statistics import REPEAT_CAP, StatisticSet, rfm, top_share, weekly_repeats
@@ -117,12 +118,15 @@ class Forecast:
 
 def forecast(simulator: Simulator, estimate: Mapping[str, float],
              draws: Sequence[Mapping[str, float]], cohort: Cohort, timeline: Timeline,
-             statistic_set: StatisticSet, replications: int, band_draws: int, scale: int,
-             seed: int, workers: int = 1, confidence: float = 0.95,
+             statistic_set: StatisticSet, replications: int, band_draws: int,
+             settings: FitSettings,
              progress: Callable[[int, int, str], None] | None = None) -> Forecast:
     """Simulate the calibrated market (module doc): ``draws`` are posterior draws, the
-    first ``replications`` for the expectation, the next ``band_draws`` for the band;
+    first ``replications`` for the expectation, the next ``band_draws`` for the band, at
+    the fit's ``scale``, ``seed``, ``workers`` and ``confidence``;
     ``progress(done, total, "forecast")`` after each simulation."""
+    scale, seed, workers, confidence = (settings.scale, settings.seed, settings.workers,
+                                        settings.confidence)
     if len(draws) < replications + band_draws:
         raise ValueError(f"need {replications + band_draws} posterior draws, got {len(draws)}")
     arrivals = cohort.arrivals(timeline.calibration_steps)

@@ -117,7 +117,7 @@ def run_calibration(simulator: Simulator, cohort: Cohort, plan: Plan,
         f"{plan.replications} at posterior draws for the expectation and {plan.draws} for "
         "the predictive band")
     fc = forecast(simulator, estimate, draws, cohort, tl, statistic_set, plan.replications,
-                  plan.draws, s.scale, s.seed, s.workers, s.confidence, progress)
+                  plan.draws, s, progress)
     frequency = rfm(cohort, tl.calibration_steps)["frequency"].to_numpy()
     observed = np.bincount(np.minimum(frequency, REPEAT_CAP), minlength=REPEAT_CAP + 1)
     goodness = repeat_count_fit(observed, fc.repeat_counts, len(PURCHASE_PARAMETERS))
