@@ -32,6 +32,14 @@ _DEAL, _DEADWEIGHT, _NEW = (CUSTOMER_FLOWS.index(name) for name in (
 _COMPETITOR = CHURN_CAUSES.index("competitor_offer")
 
 
+@kernel(inline=True)
+def _score(relative_price, expected, sensitivity, t, emotional, current, noise, p):
+    """A firm's choice score at ``relative_price`` (price over the reference price)."""
+    return choice_score(utility(expected, relative_price, sensitivity, t, emotional, current,
+                                p.loss_aversion, p.indifference_zone, p.emotional_preference,
+                                p.switching_cost), p.choice_precision, noise)
+
+
 @kernel
 def shoppers(m, arrivals_from, arrivals, p):
     """Who shops this step (an occasion, in the market, knowing a firm), each shopper's
@@ -150,19 +158,15 @@ def choose(m, found, current, stage_current, habitual, noise_row, noise, p):
                                                 p.trust_price_insensitivity, p.deal_sensitivity)
             emotional = stage_of(t, p) >= EMOTIONAL_STAGE
             expected = np.float64(expectation[i, f])
-            score = choice_score(utility(expected, price * per_reference, sensitivity, t,
-                                         emotional, f == cur, p.loss_aversion,
-                                         p.indifference_zone, p.emotional_preference,
-                                         p.switching_cost), p.choice_precision, noise[g, f])
+            score = _score(price * per_reference, expected, sensitivity, t, emotional,
+                           f == cur, noise[g, f], p)
             # Selections, not branches: the comparisons are coin tosses (Gumbel noise).
             better = score > best_score
             best_score = score if better else best_score
             best = f if better else best
             best_price = price if better else best_price
-            score = choice_score(utility(expected, list_price * per_reference, sensitivity, t,
-                                         emotional, f == cur, p.loss_aversion,
-                                         p.indifference_zone, p.emotional_preference,
-                                         p.switching_cost), p.choice_precision, noise[g, f])
+            score = _score(list_price * per_reference, expected, sensitivity, t, emotional,
+                           f == cur, noise[g, f], p)
             better = score > full_score
             full_score = score if better else full_score
             full_best = f if better else full_best
