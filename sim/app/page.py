@@ -37,6 +37,7 @@ from sim.app.components import (
 )
 from sim.app.css import CSS
 from sim.app.session import SPEEDS, ClassroomModel, Session
+from sim.model import compile_ahead
 from sim.scenario import SHIPPED
 
 ROOT = SHIPPED.parent
@@ -93,6 +94,9 @@ def TopBar(session: Session) -> None:
                         classes=["tm-title-name"])
             if not presenting:
                 solara.HTML(tag="div", unsafe_innerHTML=escape(model.scenario.description),
+                            classes=["tm-title-description"])
+            if model.runs_as_python:
+                solara.HTML(tag="div", unsafe_innerHTML=escape(compile_ahead.NOTICE),
                             classes=["tm-title-description"])
         StepCounter(session, large=presenting)
         solara.Switch(label="presentation mode (F)", value=session.presentation,

@@ -19,7 +19,7 @@ from pathlib import Path
 import solara
 
 from sim.app import controls
-from sim.model import MarketModel
+from sim.model import MarketModel, compile_ahead
 
 log = logging.getLogger("sim.app")
 
@@ -41,6 +41,7 @@ class ClassroomModel(MarketModel):
     """
 
     def __init__(self, scenario: str | Path, seed: int | None = None):
+        compile_ahead.start()  # on an empty cache the page comes at once, stepping as Python
         super().__init__(Path(scenario), seed=seed)
         self.scenario_path = Path(scenario)
 

@@ -53,6 +53,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from sim.experiment import RunInterrupted, run
 
+    if args.workers == 1 and args.engine == "compiled":
+        from sim.model import compile_ahead
+
+        compile_ahead.start()  # an empty cache: compile elsewhere, start stepping now
     try:
         results = run(scenario, workers=args.workers, progress=not args.quiet,
                       model=model_class(args.engine))

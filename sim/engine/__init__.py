@@ -31,4 +31,12 @@ def entry_points() -> tuple[Callable[..., Any], Callable[..., Any]]:
     return space["customer_step"], space["arrive_initial"]
 
 
-__all__ = ["entry_points", "jit"]
+def python_entry_points() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The same two calls run as Python, with the rules in force: what a market steps with
+    while the compiled engine is built in another process (:mod:`sim.engine.interpreted`)."""
+    from sim.engine import interpreted
+
+    return interpreted.entry_points(rulebook())
+
+
+__all__ = ["entry_points", "jit", "python_entry_points"]

@@ -76,6 +76,11 @@ def kernel(function: Callable[..., Any] | None = None, *, inline: bool = False,
     return mark(function) if function is not None else mark
 
 
+def kernel_modules() -> tuple[str, ...]:
+    """The modules whose loops are marked :func:`kernel`, by qualified name."""
+    return tuple(_KERNELS)
+
+
 def _options(inline: bool, entry: bool) -> dict[str, Any]:
     """Only entry points get a wrapper callable from Python (a good share of a
     function's compile time)."""
@@ -238,5 +243,5 @@ def mark_compiled() -> None:
 
 
 #: What the command line and the app say while the engine compiles.
-COMPILE_NOTICE = ("compiling the simulation engine (first run only, about 10-20 s; later "
+COMPILE_NOTICE = ("compiling the simulation engine (first run only, about 30 s; later "
                   "runs load it from the cache)")

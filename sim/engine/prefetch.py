@@ -44,8 +44,8 @@ def _prefetch(typingctx, array, index):
     return signature, codegen
 
 
-def _no_prefetch(array, index):
+def no_prefetch(array, index):
     """With the JIT off a prefetch hint has nothing to do."""
 
 
-prefetch = intrinsic(_prefetch) if COMPILED else _no_prefetch
+prefetch = intrinsic(_prefetch) if COMPILED else no_prefetch

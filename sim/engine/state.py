@@ -105,11 +105,13 @@ def _build(*arrays):
     return Workspace(*arrays)
 
 
-def workspace(state: CustomerState, **others: np.ndarray) -> Workspace | pytypes.SimpleNamespace:
-    """The workspace over ``state``'s arrays and :data:`WORKSPACE_FIELDS` (keywords)."""
+def workspace(state: CustomerState, compiled: bool = COMPILED,
+              **others: np.ndarray) -> Workspace | pytypes.SimpleNamespace:
+    """The workspace over ``state``'s arrays and :data:`WORKSPACE_FIELDS` (keywords): a
+    structref for the compiled loops, a namespace for the loops run as Python."""
     values = [getattr(state, name) for name in STATE_FIELDS]
     values += [others[name] for name in WORKSPACE_FIELDS]
-    if not COMPILED:
+    if not compiled:
         return pytypes.SimpleNamespace(**dict(zip((*STATE_FIELDS, *WORKSPACE_FIELDS), values,
                                                   strict=True)))
     return _build(*values)

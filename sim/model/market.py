@@ -26,7 +26,7 @@ from sim.engine.ledger import COUNTERS, CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_
 from sim.engine.memory import move_to_huge_pages, on_huge_pages, zeros_on_huge_pages
 from sim.engine.params import record
 from sim.engine.state import FLOAT, CustomerState, Presence, workspace
-from sim.model import accounts
+from sim.model import accounts, compile_ahead
 from sim.model.firm import Firm
 from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, MetricsCollector
 from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle
@@ -93,7 +93,10 @@ class MarketModel(mesa.Model):
         self.seed_entropy = seq.entropy
         self.seed_spawn_key = tuple(seq.spawn_key)
         c, mkt = scenario.customers, scenario.market
-        self._customer_step, arrive_initial = engine.entry_points()
+        #: Stepping as Python while the compiled engine is built elsewhere (compile_ahead).
+        self._as_python = compile_ahead.steps_as_python()
+        self._customer_step, arrive_initial = (
+            engine.python_entry_points() if self._as_python else engine.entry_points())
 
         graph = build_graph(scenario, seed=int(self.rng.integers(2**31 - 1)))
         self.graph: Graph = dataclasses.replace(graph, indptr=on_huge_pages(graph.indptr),
@@ -135,11 +138,12 @@ class MarketModel(mesa.Model):
             purchases=np.zeros((self.state.n if scenario.run.record_purchases else 0,
                                 len(PURCHASE_COLUMNS))),
             params=record(scenario))
-        self._work = workspace(self.state, **vars(self._arrays))
+        self._work = workspace(self.state, jit.COMPILED and not self._as_python,
+                               **vars(self._arrays))
         self._lever_source: list[Levers] = []
         self._refresh_levers()
         self._arrays.arrival_levers[:] = self._arrays.levers
-        with _python_integers():
+        with _python_integers(self._as_python):
             arrive_initial(self._work, c.n_initial)
         self.datacollector = MetricsCollector(Firm, mesa_agent_records)
 
@@ -147,13 +151,15 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """One period: newcomers arrive (meeting the levers in force so far), firms set
         prices, the customers' step, the accounts, the collection, the firms' reviews."""
+        if self._as_python and not compile_ahead.running():
+            self._use_compiled_engine()
         arrivals = self._arrival_rows()
         work = self._arrays
         work.arrival_levers[:] = work.levers
         promo_price, depth = self._set_prices()
-        with _python_integers():
+        with _python_integers(self._as_python):
             lapsed = self._customer_step(self._work, self.steps, arrivals.start, len(arrivals))
-        if self.steps == 1:
+        if self.steps == 1 and not self._as_python:
             jit.mark_compiled()
         self._book(lapsed, promo_price, depth)
         self.datacollector.collect(self)
@@ -166,6 +172,13 @@ class MarketModel(mesa.Model):
             self._keep_purchases()
         for f in self.firms:
             f.review(self.steps, self.scenario.strategies, self.step_discount, self.rng)
+
+    def _use_compiled_engine(self) -> None:
+        """From the next step on, the compiled engine over the same arrays (the random
+        stream's position is one of them, so the trajectory goes on unchanged)."""
+        self._customer_step, _ = engine.entry_points()
+        self._work = workspace(self.state, jit.COMPILED, **vars(self._arrays))
+        self._as_python = False
 
     def _arrival_rows(self) -> range:
         """The rows this step's newcomers fill. Rows are reserved for ``run.steps`` steps
@@ -279,6 +292,12 @@ class MarketModel(mesa.Model):
 
     # ------------------------------------------------------------------ outputs
     @property
+    def runs_as_python(self) -> bool:
+        """Whether the market steps as Python, while the compiled engine is built in
+        another process (:mod:`sim.model.compile_ahead`); it switches by itself."""
+        return self._as_python
+
+    @property
     def n_firms(self) -> int:
         """Number of firms."""
         return len(self.firms)
@@ -354,10 +373,10 @@ class MarketModel(mesa.Model):
         })
 
 
-def _python_integers():
-    """With the JIT off the loops run on numpy scalars, whose unsigned overflow (the random
+def _python_integers(as_python: bool) -> Any:
+    """Run as Python the loops work on numpy scalars, whose unsigned overflow (the random
     stream's arithmetic, modulo 2**64 by design) would warn."""
-    return np.errstate(over="ignore") if not jit.COMPILED else _no_context
+    return np.errstate(over="ignore") if as_python or not jit.COMPILED else _no_context
 
 
 class _NoContext:
