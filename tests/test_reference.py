@@ -87,9 +87,9 @@ class MisbookingModel(MarketModel):
     """The market model with broken bookkeeping, not a broken rule: every second churner
     goes uncounted (what a loop that forgets to book some leavers would do)."""
 
-    def _book(self, lapsed, promo_price, depth):
+    def _book(self, lapsed):
         self._arrays.flows[CUSTOMER_FLOWS.index("churned")] *= 0.5
-        super()._book(lapsed, promo_price, depth)
+        super()._book(lapsed)
 
 
 def test_broken_bookkeeping_fails_the_docking():

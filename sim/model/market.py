@@ -140,6 +140,8 @@ class MarketModel(mesa.Model):
             params=record(scenario))
         self._work = workspace(self.state, jit.COMPILED and not self._as_python,
                                **vars(self._arrays))
+        self._rows_filled = c.n_initial  # rows of the people who have arrived so far
+        self._switches = np.zeros(n_firms)
         self._lever_source: list[Levers] = []
         self._refresh_levers()
         self._arrays.arrival_levers[:] = self._arrays.levers
@@ -156,12 +158,12 @@ class MarketModel(mesa.Model):
         arrivals = self._arrival_rows()
         work = self._arrays
         work.arrival_levers[:] = work.levers
-        promo_price, depth = self._set_prices()
+        self._set_prices()
         with _python_integers(self._as_python):
             lapsed = self._customer_step(self._work, self.steps, arrivals.start, len(arrivals))
         if self.steps == 1 and not self._as_python:
             jit.mark_compiled()
-        self._book(lapsed, promo_price, depth)
+        self._book(lapsed)
         self.datacollector.collect(self)
         if self.steps >= self.scenario.run.steps:  # the market is sized for run.steps
             self.running = False
@@ -184,17 +186,17 @@ class MarketModel(mesa.Model):
         """The rows this step's newcomers fill. Rows are reserved for ``run.steps`` steps
         of arrivals; past them there is no room (checked before anything changes)."""
         c = self.scenario.customers
-        rows = range(c.n_initial + c.arrived_by(self.steps - 1),
-                     c.n_initial + c.arrived_by(self.steps))
+        rows = range(self._rows_filled, c.n_initial + c.arrived_by(self.steps))
         if rows.stop > self.state.n:
             raise RuntimeError(
                 f"step {self.steps} is past the {self.scenario.run.steps} steps this market "
                 f"was sized for (run.steps; {c.arrivals_at(self.steps)} arrivals this step)")
+        self._rows_filled = rows.stop
         return rows
 
-    def _set_prices(self) -> tuple[list[float], list[float]]:
+    def _set_prices(self) -> None:
         """Firms answer rivals' promotions (if the market responds) and set this step's
-        price; both are written into the workspace and returned as lists (per firm)."""
+        price and promotion depth, written into the workspace (one value per firm)."""
         for f in self.firms:
             f.move_levers()
         self._refresh_levers()
@@ -209,15 +211,14 @@ class MarketModel(mesa.Model):
                   for list_price, d in zip(self._list_prices, depths, strict=True)]
         self._arrays.promo_price[:] = prices
         self._arrays.depth[:] = depths
-        return prices, depths
 
-    def _book(self, lapsed: int, promo_price: list[float], depth: list[float]) -> None:
+    def _book(self, lapsed: int) -> None:
         """The firms' accounts of the step (:func:`sim.model.accounts.book_firms`) and the
         market's counts and lifecycle."""
         work = self._arrays
+        self._switches[:] = [f.strategy_switches for f in self.firms]
         accounts.book_firms(self.firm_table, work.flows, work.stocks, self._spend_per_customer,
-                            np.array(promo_price), np.array(depth),
-                            np.array([f.strategy_switches for f in self.firms], float),
+                            work.promo_price, work.depth, self._switches,
                             self.step_discount ** self.steps)
         counts = work.counts.tolist()
         self.market_metrics.update(zip(MARKET_COUNTS, counts[:_N_MARKET_COUNTS], strict=True))
