@@ -204,3 +204,19 @@ def test_app_refuses_a_deeply_nested_file_before_starting(tmp_path, capsys, monk
     assert main(["app", str(deep)]) == 2
     err = capsys.readouterr().err
     assert "nested too deeply" in err and "RecursionError" not in err
+
+
+def test_validate_checks_sweep_files_as_sweeps(tmp_path, capsys):
+    """A sweep file is validated as a sweep (its design and size), not as a scenario."""
+    shipped = Path(__file__).resolve().parent.parent / "scenarios" / "sweeps"
+    assert main(["validate", str(shipped / "sobol_customers.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "sobol design over 5 parameters, 448 points x 2 replications = 896 runs" in out
+    broken = tmp_path / "broken.toml"
+    base = shipped.parent / "bribery_vs_trust.toml"
+    broken.write_text((shipped / "sobol_customers.toml").read_text().replace(
+        'design = "sobol"', 'design = "sobel"').replace(
+        'base = "../bribery_vs_trust.toml"', f'base = "{base}"'))
+    assert main(["validate", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "sweep.design" in err and "sobel" in err and "did you mean 'sobol'" in err

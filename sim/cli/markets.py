@@ -98,18 +98,23 @@ def _report_run(results, folder, args: argparse.Namespace,
 
 def add_validate(p: argparse.ArgumentParser) -> None:
     """The arguments of ``trustmarket validate``."""
-    p.add_argument("files", nargs="+", type=Path, help="scenario TOML files")
+    p.add_argument("files", nargs="+", type=Path,
+                   help="scenario or sweep TOML files (a sweep file has a [sweep] table)")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario files without running them, and estimate the memory a run of each
-    needs against the memory available; exit 1 if any is invalid or too large."""
+    """Check scenario and sweep files without running them, and estimate the memory a run
+    of each scenario needs against the memory available; exit 1 if any is invalid or too
+    large."""
     from sim.scenario.resources import available_memory, size_text
 
     failed = 0
     free = available_memory()
     for path in args.files:
         try:
+            if _is_sweep_file(path):
+                print(f"{path}: ok ({_sweep_summary(path)})")
+                continue
             s = preflight.checked_scenario(path)
             estimate = preflight.check_run_memory(s, None, 1, False)
         except (ScenarioError, ResourceError) as exc:
@@ -120,6 +125,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{path}: ok ({s.name}: {s.n_firms} firms, {s.capacity} customers, "
                   f"{s.run.steps} steps; a run needs about {estimate.describe()}{room})")
     return FAILED if failed else OK
+
+
+def _is_sweep_file(path: Path) -> bool:
+    """Whether ``path`` reads as TOML with a top-level [sweep] table (anything else,
+    unreadable files included, is checked as a scenario, which reports the problem)."""
+    import tomllib
+
+    try:
+        return isinstance(tomllib.loads(path.read_text(encoding="utf-8")).get("sweep"), dict)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return False
+
+
+def _sweep_summary(path: Path) -> str:
+    """A valid sweep file's design, size and base scenario (ScenarioError if invalid)."""
+    from sim.sweep.spec import design_size, load_sweep
+
+    spec = load_sweep(path)
+    points = design_size(spec.design, spec.parameters, spec.samples, spec.levels)
+    base = f"; base {spec.base.name}" if spec.base is not None else ""
+    return (f"sweep: {spec.design} design over {len(spec.parameters)} parameters, "
+            f"{points} points x {spec.replications} replications = "
+            f"{points * spec.replications} runs{base}")
 
 
 def add_claims(p: argparse.ArgumentParser) -> None:
