@@ -298,3 +298,14 @@ def test_error_messages_stay_readable_for_huge_values_and_many_problems(headline
     text = str(info.value)
     assert len(info.value.problems) == 101
     assert "... and 61 more" in text and "x" * 200 not in text and "(10002 characters)" in text
+
+
+@pytest.mark.parametrize(("overrides", "named"), [
+    ({"customers.arrival_schedule": [30_000_000, 30_000_000]}, "customers.arrival_schedule"),
+    ({"customers.arrivals_per_step": 200_000, "run.steps": 300}, "customers.arrivals_per_step"),
+])
+def test_a_market_too_large_names_what_makes_it_so(headline, overrides, named):
+    with pytest.raises(ScenarioError) as err:
+        headline.with_overrides(overrides)
+    text = str(err.value)
+    assert named in text and "customers over the run" in text and "50000000" in text

@@ -267,9 +267,16 @@ def _check_scenario(s: Scenario) -> list[Problem]:
             problems.append(Problem("network.path", s.network.path,
                                     f"graph file not found (looked at {path})"))
     if capacity > MAX_CUSTOMERS:
-        problems.append(Problem("customers.arrivals_per_step", s.customers.arrivals_per_step,
-                                f"{capacity} customers over the run; allowed up to "
-                                f"{MAX_CUSTOMERS}"))
+        c = s.customers
+        # Name what makes the market too large: the schedule, if it alone does.
+        scheduled = c.n_initial + sum(c.arrival_schedule[:s.run.steps])
+        key, value = (("customers.arrival_schedule", f"{len(c.arrival_schedule)} steps, "
+                       f"{sum(c.arrival_schedule)} arrivals")
+                      if scheduled > MAX_CUSTOMERS or not c.arrivals_per_step
+                      else ("customers.arrivals_per_step", c.arrivals_per_step))
+        problems.append(Problem(key, value, f"{capacity} customers over the run "
+                                f"(n_initial {c.n_initial} and every arrival of run.steps "
+                                f"{s.run.steps}); allowed up to {MAX_CUSTOMERS}"))
     return problems
 
 
