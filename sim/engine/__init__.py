@@ -1,6 +1,7 @@
 """The engine: the compiled customer step — its loops, its counter-based random stream,
-the state arrays it works on, memory placement — and no formulas of its own (those are
-:mod:`sim.rules`, inlined into the loops). Imports the rules and the scenario schema;
+the state arrays it works on, memory placement, the same loops as Python for the steps run
+while it compiles — and no formulas of its own (those are :mod:`sim.rules`, inlined into
+the loops). Imports the rules and the scenario schema;
 the market model (:mod:`sim.model`) drives it.
 """
 

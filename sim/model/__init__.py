@@ -1,5 +1,6 @@
 """The market model: ``MarketModel(mesa.Model)`` — firms as Mesa agents with levers,
-accounts and adaptive reviews, the customer population, and every metric, declared once.
+accounts and adaptive reviews, the customer population, every metric, declared once, and
+the first run's compile in the background (:mod:`sim.model.compile_ahead`).
 
 Imports the engine, the rules, networks and scenarios; experiments and reports import it.
 """
