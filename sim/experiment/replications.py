@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,13 +48,15 @@ def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence
 
 def run_replication(scenario: Scenario, replication: int, root_seed: int | None = None,
                     steps: int | None = None, seed: np.random.SeedSequence | None = None,
-                    model: type = MarketModel) -> Replication:
+                    model: type = MarketModel,
+                    on_step: Callable[[int], object] | None = None) -> Replication:
     """Build and run one replication of ``scenario`` for ``steps`` (default ``run.steps``).
 
     The seed is ``seed`` if given (sweeps pass ``SeedSequence(root, spawn_key=(point, r))``),
     else :func:`replication_seed` of ``root_seed`` (default ``run.seed``) and ``replication``.
     ``model`` is the model class: :class:`~sim.model.MarketModel`, or another taking the
     same arguments and giving the same tables (the per-agent reference model).
+    ``on_step(1)`` is called after every step (a progress bar's ``update``).
     """
     if seed is None:
         seed = replication_seed(scenario.run.seed if root_seed is None else root_seed,
@@ -61,6 +64,8 @@ def run_replication(scenario: Scenario, replication: int, root_seed: int | None 
     market_model = model(scenario, seed=seed)
     for _ in range(scenario.run.steps if steps is None else steps):
         market_model.step()
+        if on_step is not None:
+            on_step(1)
     firms = market_model.firm_timeseries()
     market = market_model.market_timeseries()
     snapshots = getattr(market_model, "customer_snapshots", None)
@@ -201,22 +206,29 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     n = scenario.run.replications if replications is None else replications
     root = scenario.run.seed if seed is None else seed
     results = Results(scenario)
+    bar = _progress_bar(n, scenario, progress)
     try:
-        for rep in _progress(_replications(scenario, range(n), root, workers, model), n,
-                             progress, scenario.name):
+        for rep in _replications(scenario, range(n), root, workers, model,
+                                 bar.update if bar else None):
             results.replications.append(rep)
+            if bar:
+                bar.set_postfix_str(f"{len(results.replications)}/{n} replications")
     except KeyboardInterrupt as exc:
         results.replications.sort(key=lambda r: r.replication)
         raise RunInterrupted(results, n) from exc
+    finally:
+        if bar:
+            bar.close()
     results.replications.sort(key=lambda r: r.replication)
     return results
 
 
 def _replications(scenario: Scenario, indices: Iterable[int], root: int, workers: int,
-                  model: type) -> Iterable[Replication]:
+                  model: type, on_step: Callable[[int], object] | None
+                  ) -> Iterable[Replication]:
     if workers <= 1:
         for i in indices:
-            yield run_replication(scenario, i, root, model=model)
+            yield run_replication(scenario, i, root, model=model, on_step=on_step)
         return
     if model is MarketModel:
         warm_up()  # compiled once here, loaded by every worker
@@ -229,17 +241,20 @@ def _replications(scenario: Scenario, indices: Iterable[int], root: int, workers
             futures = [pool.submit(run_replication, scenario, i, root, None, None, model)
                        for i in indices]
             for fut in cf.as_completed(futures):
-                yield fut.result()
+                rep = fut.result()
+                if on_step is not None:
+                    on_step(scenario.run.steps)
+                yield rep
         except (KeyboardInterrupt, GeneratorExit):  # also when the consumer was interrupted
             stop_pool(pool)
             raise
 
 
-def _progress(items: Iterable[Replication], total: int, show: bool,
-              label: str) -> Iterable[Replication]:
+def _progress_bar(n: int, scenario: Scenario, show: bool) -> Any:
+    """A bar over every replication's steps (so that the first steps show even while the
+    engine compiles), or None."""
     if not show:
-        yield from items
-        return
+        return None
     from tqdm import tqdm
 
-    yield from tqdm(items, total=total, desc=label, unit="rep")
+    return tqdm(total=n * scenario.run.steps, desc=scenario.name, unit="step")
