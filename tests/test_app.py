@@ -191,6 +191,32 @@ def test_notebook_app_renders_and_steps_without_a_browser():
     assert "Year 1 · week 1" in html("tm-counter")
 
 
+def test_the_page_says_so_while_the_engine_compiles_and_steps_meanwhile(monkeypatch):
+    """On an empty cache the page comes at once, stepping as Python, with a line saying
+    why; the line goes when the compiled engine takes over."""
+    import ipyvuetify as v
+    import solara
+
+    from sim.model import compile_ahead
+
+    compiling = {"now": True}
+    monkeypatch.setattr(compile_ahead, "start", lambda: True)
+    monkeypatch.setattr(compile_ahead, "running", lambda: compiling["now"])
+    monkeypatch.setattr(compile_ahead, "steps_as_python", lambda: compiling["now"])
+    box, _ = solara.render(notebook_app(), handle_error=False)
+
+    def texts() -> str:
+        return " ".join(str(getattr(w, "unsafe_innerHTML", "")) for w in _widgets(box))
+
+    assert "in the background" in texts()
+    step = next(w for w in _widgets(box) if isinstance(w, v.Btn) and w.children == ["Step"])
+    step.fire_event("click", {})
+    assert "in the background" in texts() and 'data-step="1"' in texts()
+    compiling["now"] = False
+    step.fire_event("click", {})
+    assert "in the background" not in texts() and 'data-step="2"' in texts()
+
+
 # ------------------------------------------------------------------ SVG figures
 def _parse(svg: str) -> ET.Element:
     return ET.fromstring(svg)

@@ -84,6 +84,16 @@ def Controls(session: Session) -> None:
 
 
 @solara.component
+def CompileNotice(session: Session) -> None:
+    """One line while the market steps as Python because the engine is still compiling
+    (the first run on a machine); gone at the first step after."""
+    session.tick.value  # noqa: B018 (read: redraw after every step)
+    if session.model.value.runs_as_python:
+        solara.HTML(tag="div", unsafe_innerHTML=escape(compile_ahead.NOTICE),
+                    classes=["tm-title-description"])
+
+
+@solara.component
 def TopBar(session: Session) -> None:
     """The scenario's name, the counter and the presentation switch (always shown)."""
     presenting = session.presentation.value
@@ -95,9 +105,7 @@ def TopBar(session: Session) -> None:
             if not presenting:
                 solara.HTML(tag="div", unsafe_innerHTML=escape(model.scenario.description),
                             classes=["tm-title-description"])
-            if model.runs_as_python:
-                solara.HTML(tag="div", unsafe_innerHTML=escape(compile_ahead.NOTICE),
-                            classes=["tm-title-description"])
+            CompileNotice(session)
         StepCounter(session, large=presenting)
         solara.Switch(label="presentation mode (F)", value=session.presentation,
                       classes=["tm-present-switch"])
