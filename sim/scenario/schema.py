@@ -202,6 +202,16 @@ class CustomerSpec:
     dropout_concentration: float = param(
         0.0, doc="a + b of the beta distribution each customer's own dropout chance is drawn "
         "from (0: every customer has dropout_probability)", ge=0, le=100_000)
+    lapse_probability: float = param(
+        0.0, doc="mean chance per step that a customer who has bought leaves the market for "
+        "good, purchase or not (an exponential lifetime from the first purchase, as in "
+        "Pareto/NBD; 0: off)", unit="1/step", ge=0, lt=1,
+        seed_idea="customers silently stop; Pareto/NBD's lifetime (Schmittlein, Morrison & "
+        "Colombo 1987)")
+    lapse_rate_shape: float = param(
+        0.0, doc="gamma shape of customers' lapse rates around the rate lapse_probability "
+        "gives (0: every customer has lapse_probability; small values: most stay for years, "
+        "a few leave soon)", ge=0, le=1000)
     # spend
     spend_median: float = param(1.0, doc="median basket size", unit="units/purchase", gt=0,
                                 le=1000)
