@@ -146,3 +146,50 @@ def test_the_engine_docks_with_the_reference_model_with_lapse_on():
 def test_bad_lapse_values_are_clear_errors(key, value, message):
     with pytest.raises(ScenarioError, match=message):
         load_scenario(CDNOW).with_overrides({f"customers.{key}": value})
+
+
+#: Known parameters of a log with lapse instead of dropout after a purchase.
+LAPSE_TRUTH = {"customers.purchase_probability": 0.1, "customers.occasion_rate_shape": 0.8,
+               "customers.lapse_probability": 0.03, "customers.lapse_rate_shape": 1.5}
+
+
+def test_the_base_scenario_chooses_the_fitted_parameters():
+    from sim.calibration.parameters import purchase_parameters
+
+    c = load_scenario(CDNOW).customers
+    keys = lambda spec: [p.key.split(".")[1] for p in purchase_parameters(spec)]  # noqa: E731
+    assert keys(c) == ["purchase_probability", "occasion_rate_shape", "dropout_probability",
+                       "dropout_concentration"]
+    lapse = load_scenario(CDNOW).with_overrides({"customers.lapse_probability": 0.01})
+    assert keys(lapse.customers) == ["purchase_probability", "occasion_rate_shape",
+                                     "lapse_probability", "lapse_rate_shape"]
+    both = lapse.with_overrides({"customers.dropout_probability": 0.2})
+    assert len(keys(both.customers)) == 6 and "dropout_concentration" in keys(both.customers)
+
+
+def test_stand_in_calibration_recovers_known_lapse_parameters():
+    """A log of the purchase process with lapse (2,000 customers arriving over 10 steps,
+    40 steps) is calibrated back with the lapse parameters: every true value inside its
+    95 % interval, the purchase chance within 15 % and the mean lapse chance within 30 %."""
+    from sim.calibration import bgnbd
+    from sim.calibration.fit import Calibration, FitSettings
+    from sim.calibration.parameters import LAPSE_PARAMETERS, OCCASION_PARAMETERS
+    from sim.calibration.simulators import ProcessSimulator
+    from sim.calibration.statistics import StatisticSet, rfm
+
+    steps = 40
+    arrivals = np.zeros(steps, int)
+    arrivals[:10] = 200
+    simulator = ProcessSimulator()
+    cohort = simulator.simulate(LAPSE_TRUTH, arrivals, steps, np.random.SeedSequence(21))
+    summary = rfm(cohort, steps)
+    aux = bgnbd.fit(summary["frequency"], summary["recency"], summary["age"])
+    statistics = StatisticSet(steps, auxiliary=(aux.r, aux.alpha, aux.a, aux.b))
+    fit = Calibration(simulator, OCCASION_PARAMETERS + LAPSE_PARAMETERS,
+                      bgnbd.market_start(aux), {}, cohort, statistics, FitSettings(seed=4)).run()
+    intervals = fit.interval()
+    for key, value in LAPSE_TRUTH.items():
+        low, high = intervals[key]
+        assert low <= value <= high, (key, value, (low, high))
+    assert fit.estimate["customers.purchase_probability"] == pytest.approx(0.1, rel=0.15)
+    assert fit.estimate["customers.lapse_probability"] == pytest.approx(0.03, rel=0.3)
