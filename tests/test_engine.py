@@ -50,6 +50,7 @@ def _run_in_subprocess(overrides: dict, jit_enabled: bool) -> dict:
 
 @pytest.mark.parametrize("overrides", [
     {"customers.arrivals_per_step": 2, "customers.exit_probability": 0.01,
+     "customers.lapse_probability": 0.02, "customers.lapse_rate_shape": 0.8,
      "market.price_response": 0.3, "firms.0.levers.points_rate": 0.1},
     {"network.kind": "well_mixed", "customers.occasion_rate_shape": 0.5,
      "customers.dropout_probability": 0.05, "customers.dropout_concentration": 4.0,

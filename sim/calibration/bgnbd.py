@@ -102,9 +102,14 @@ def _standard_errors(negative, params: np.ndarray) -> tuple[float, float, float,
 def market_start(model: BGNBD) -> dict[str, float]:
     """The market's customer parameters that mimic a BG/NBD fit in discrete steps:
     purchase chance per step from the mean rate ``r / alpha``, gamma shape ``r``, mean
-    dropout ``a / (a + b)`` and concentration ``a + b``."""
+    dropout ``a / (a + b)`` and concentration ``a + b``; and, for a market that lapses
+    instead (or too), a lapse rate per step of BG/NBD's mean hazard ``a / (a + b) · r /
+    alpha`` (a mean-rate customer with the mean dropout chance) and shape 1."""
     mean_rate = model.r / model.alpha
+    dropout = model.a / (model.a + model.b)
     return {"customers.purchase_probability": float(1.0 - np.exp(-mean_rate)),
             "customers.occasion_rate_shape": model.r,
-            "customers.dropout_probability": model.a / (model.a + model.b),
-            "customers.dropout_concentration": model.a + model.b}
+            "customers.dropout_probability": dropout,
+            "customers.dropout_concentration": model.a + model.b,
+            "customers.lapse_probability": float(1.0 - np.exp(-dropout * mean_rate)),
+            "customers.lapse_rate_shape": 1.0}

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.calibration.fit import FitSettings
 from sim.calibration.log import LogError, LogFormat, read_log
-from sim.calibration.parameters import PURCHASE_PARAMETERS, SPEND_PARAMETERS
+from sim.calibration.parameters import SPEND_PARAMETERS, purchase_parameters
 from sim.calibration.pipeline import Plan, prepare, run_calibration
 from sim.calibration.statistics import FAMILIES, FITTED_DEFAULT
 from sim.calibration.store import CalibrationStore, StoreError
@@ -145,7 +145,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                seed=args.seed, workers=max(1, args.workers))
         plan = Plan(timeline, settings, replications=max(2, args.replications),
                     draws=args.draws, fit_spend=not args.no_spend,
-                    fitted=fitted_families(args.fit_statistics))
+                    fitted=fitted_families(args.fit_statistics),
+                    parameters=purchase_parameters(scenario.customers))
         simulator = make_simulator(args.simulator, scenario, args.firm)
         store = CalibrationStore(args.out / "work", _fingerprint(args, log, scenario, plan),
                                  resume=args.resume)
@@ -165,12 +166,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     with _Progress(args.quiet) as progress:
         outcome = run_calibration(simulator, cohort, plan, store, progress, say)
     seconds = time.perf_counter() - started
-    written = write_outputs(outcome, args.out, scenario, PURCHASE_PARAMETERS + SPEND_PARAMETERS,
+    written = write_outputs(outcome, args.out, scenario, plan.parameters + SPEND_PARAMETERS,
                             simulator_kind=args.simulator, log_source=log.source,
                             command=["trustmarket", *sys.argv[1:]], seconds=seconds)
     from sim.calibration.report import estimates_table, format_report
 
-    print(format_report(outcome, estimates_table(outcome, PURCHASE_PARAMETERS
+    print(format_report(outcome, estimates_table(outcome, plan.parameters
                                                  + SPEND_PARAMETERS)))
     print(f"\n{seconds:.0f} s; wrote {len(written)} files to {args.out}/: "
           + ", ".join(p.name for p in written))
@@ -185,7 +186,8 @@ def _fingerprint(args: argparse.Namespace, log, scenario, plan: Plan) -> dict:
             "calibration_steps": plan.timeline.calibration_steps,
             "simulator": args.simulator, "firm": args.firm, "seed": plan.settings.seed,
             "design_points": plan.settings.design_points, "scale": plan.settings.scale,
-            "max_rounds": plan.settings.max_rounds, "fitted": list(plan.fitted)}
+            "max_rounds": plan.settings.max_rounds, "fitted": list(plan.fitted),
+            "parameters": [p.key for p in plan.parameters]}
     return json.loads(json.dumps(data))
 
 

@@ -5,8 +5,9 @@ works there: a step of 0.1 is a 10 % change of a rate or of a concentration wher
 is) and natural-unit bounds that keep the search inside what the scenario allows.
 
 Seed idea: customer-base dynamics (Schmittlein, Morrison & Colombo 1987; Fader, Hardie &
-Lee 2005) — heterogeneous purchase rates and silent dropout, and the heavy-tailed spend
-behind "80 % of profit from 20 % of customers".
+Lee 2005) — heterogeneous purchase rates and silent dropout (after a purchase as in
+BG/NBD, or at any time of a lifetime as in Pareto/NBD), and the heavy-tailed spend behind
+"80 % of profit from 20 % of customers".
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from sim.scenario import CustomerSpec
 
 
 @dataclass(frozen=True)
@@ -71,18 +74,42 @@ class Parameter:
         return ends[0], ends[1]
 
 
-#: The purchase process: occasions with heterogeneous rates, dropout with heterogeneous odds.
-PURCHASE_PARAMETERS: tuple[Parameter, ...] = (
+#: Purchase occasions with heterogeneous rates.
+OCCASION_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("customers.purchase_probability", "mean purchase chance per step", RATE,
               1e-4, 0.95, "mean chance of a purchase occasion per step (rate -ln(1 - p))"),
     Parameter("customers.occasion_rate_shape", "occasion-rate shape", LOG, 0.02, 50.0,
               "gamma shape of the customers' occasion rates (small: very unequal)"),
+)
+#: Dropout after a purchase with heterogeneous odds (BG/NBD).
+DROPOUT_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("customers.dropout_probability", "mean dropout chance", LOGIT, 1e-3, 0.95,
               "mean chance of leaving for good after a purchase"),
     Parameter("customers.dropout_concentration", "dropout concentration", CORRELATION, 0.1,
               500.0,
               "a + b of the beta the customers' dropout chances come from (large: alike)"),
 )
+#: Lapse at any time after the first purchase with heterogeneous rates (Pareto/NBD).
+LAPSE_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("customers.lapse_probability", "mean lapse chance per step", RATE, 1e-6, 0.9,
+              "mean chance per step of leaving for good once bought (rate -ln(1 - p))"),
+    Parameter("customers.lapse_rate_shape", "lapse-rate shape", LOG, 0.02, 50.0,
+              "gamma shape of the customers' lapse rates (small: very unequal)"),
+)
+#: The purchase process of the default base: occasions and dropout after a purchase.
+PURCHASE_PARAMETERS: tuple[Parameter, ...] = OCCASION_PARAMETERS + DROPOUT_PARAMETERS
+
+
+def purchase_parameters(customers: CustomerSpec) -> tuple[Parameter, ...]:
+    """The purchase-process parameters a calibration fits, chosen by the base scenario's
+    ``[customers]``: the occasions always; lapse (Pareto/NBD) if the base turns it on
+    (``lapse_probability > 0``); dropout after a purchase (BG/NBD) unless the base turns
+    lapse on and leaves dropout off — so both when both are on, and dropout alone (the
+    default) when neither is. The base's values of the fitted keys are not used."""
+    lapse = customers.lapse_probability > 0
+    dropout = customers.dropout_probability > 0 or not lapse
+    return (OCCASION_PARAMETERS + (DROPOUT_PARAMETERS if dropout else ())
+            + (LAPSE_PARAMETERS if lapse else ()))
 
 #: Spend per transaction (log-normal baskets).
 SPEND_PARAMETERS: tuple[Parameter, ...] = (

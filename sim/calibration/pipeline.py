@@ -18,7 +18,7 @@ from sim.calibration.cohort import Cohort, from_log
 from sim.calibration.fit import Calibration, FitSettings
 from sim.calibration.forecast import forecast, repeat_count_fit
 from sim.calibration.log import LogError, TransactionLog, check_window
-from sim.calibration.parameters import PURCHASE_PARAMETERS
+from sim.calibration.parameters import PURCHASE_PARAMETERS, Parameter
 from sim.calibration.report import Outcome
 from sim.calibration.simulators import Simulator
 from sim.calibration.spend import fit_spend
@@ -49,6 +49,9 @@ class Plan:
         Also fit the basket median and sigma to the spend per transaction.
     fitted
         The statistic families the fit matches (the others are reported as checks).
+    parameters
+        The purchase-process parameters fitted
+        (:func:`sim.calibration.parameters.purchase_parameters` of the base scenario).
     """
 
     timeline: Timeline
@@ -57,6 +60,7 @@ class Plan:
     draws: int = 40
     fit_spend: bool = True
     fitted: tuple[str, ...] = FITTED_DEFAULT
+    parameters: tuple[Parameter, ...] = PURCHASE_PARAMETERS
 
 
 def prepare(log: TransactionLog, timeline: Timeline) -> Cohort:
@@ -95,7 +99,7 @@ def run_calibration(simulator: Simulator, cohort: Cohort, plan: Plan,
     statistic_set = StatisticSet(tl.calibration_steps, auxiliary=(
         auxiliary.r, auxiliary.alpha, auxiliary.a, auxiliary.b), fitted=plan.fitted)
     start = bgnbd.market_start(auxiliary)
-    calibration = Calibration(simulator, PURCHASE_PARAMETERS, start, {}, cohort, statistic_set,
+    calibration = Calibration(simulator, plan.parameters, start, {}, cohort, statistic_set,
                               s, store)
     fit = calibration.run(progress)
     say(f"purchase parameters fitted in {len(fit.rounds)} round(s), {fit.simulations} "
@@ -120,5 +124,5 @@ def run_calibration(simulator: Simulator, cohort: Cohort, plan: Plan,
                   plan.draws, s, progress)
     frequency = rfm(cohort, tl.calibration_steps)["frequency"].to_numpy()
     observed = np.bincount(np.minimum(frequency, REPEAT_CAP), minlength=REPEAT_CAP + 1)
-    goodness = repeat_count_fit(observed, fc.repeat_counts, len(PURCHASE_PARAMETERS))
+    goodness = repeat_count_fit(observed, fc.repeat_counts, len(plan.parameters))
     return Outcome(fit, spend, fc, goodness, cohort, statistic_set, start)

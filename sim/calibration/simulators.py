@@ -42,8 +42,11 @@ class ProcessSimulator:
     ``1 - exp(-lambda)``; after each purchase — the first one too when
     ``dropout_after_first`` — it leaves for good with its own chance drawn from
     ``Beta(mean = dropout_probability, a + b = dropout_concentration)`` (everyone the mean
-    when the concentration is 0). Each spends a log-normal basket (``spend_median``,
-    ``spend_sigma``) at a price of 1.
+    when the concentration is 0). With ``lapse_probability > 0`` a customer also leaves at
+    the end of every step after its first purchase with its own chance ``1 - exp(-mu)``,
+    ``mu ~ Gamma(lapse_rate_shape, mean = -ln(1 - lapse_probability))`` (Pareto/NBD's
+    lifetime; the market's ``lapse_chance`` rule). Each spends a log-normal basket
+    (``spend_median``, ``spend_sigma``) at a price of 1.
     """
 
     dropout_after_first: bool = True
@@ -61,6 +64,9 @@ class ProcessSimulator:
                                 values.get("customers.dropout_concentration", 0.0), n, rng)
         basket = values.get("customers.spend_median", 1.0) * np.exp(
             values.get("customers.spend_sigma", 0.0) * rng.standard_normal(n))
+        lapse_mean = values.get("customers.lapse_probability", 0.0)
+        lapse = (occasion_chances(lapse_mean, values.get("customers.lapse_rate_shape", 0.0),
+                                  n, rng) if lapse_mean > 0 else None)
         alive = np.zeros(n, bool)
         who, when = [], []
         for step in range(1, steps + 1):
@@ -71,6 +77,8 @@ class ProcessSimulator:
             gone = buy_and_may_leave[rng.random(buy_and_may_leave.size)
                                      < leave[buy_and_may_leave]]
             alive[gone] = False
+            if lapse is not None:  # everyone alive has bought: their lifetimes have begun
+                alive &= rng.random(n) >= lapse
             who.append(buy)
             when.append(np.full(buy.size, step))
         customer = np.concatenate(who) if who else np.zeros(0, np.int64)

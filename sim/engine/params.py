@@ -45,6 +45,7 @@ def values(scenario: Scenario) -> dict[str, float | int | bool]:
         # Derived switches: loops branch on them instead of testing floats per customer.
         occasions_vary=c.occasion_rate_shape > 0,
         dropouts=c.dropout_probability > 0,
+        lapses=c.lapse_probability > 0,
         record_purchases=run.record_purchases,
         # The firm newcomers arrive buying from (customers.arrivals_buy_from), or -1.
         arrival_firm=([f.name for f in scenario.firms].index(c.arrivals_buy_from)

@@ -13,6 +13,7 @@ from sim.engine.jit import kernel, link
 from sim.engine.ledger import COUNTERS, CUSTOMER_FLOWS
 from sim.engine.streams import advance, normal_at, position, uniform53_at, uniform_at
 from sim.rules.needs import drift_need
+from sim.rules.occasions import lapse_chance
 from sim.rules.trust import decay_trust
 
 PRESENT, GONE = 1, 2
@@ -69,12 +70,14 @@ def fade_trust(m, p):
 
 @kernel
 def leave_and_count(m, p):
-    """Some people leave the market for good (``exit_probability`` a step), everyone
-    else's tenure grows, and the firms' customers are tallied (``m.stocks``, rows
+    """Some people leave the market for good (``exit_probability`` a step; once they have
+    bought, their own lapse chance too: ``customers.lapse_probability``), everyone else's
+    tenure grows, and the firms' customers are tallied (``m.stocks``, rows
     :data:`sim.engine.ledger.STOCKS`; ``m.by_presence``), in one pass. Returns the number
     of lapsed customers (bought before, have no firm now)."""
     presence, present, firm, tenure, last_firm = (m.presence, m.present, m.firm, m.tenure,
                                                   m.last_firm)
+    bought_at, lapse = m.last_purchase, m.lapse
     aware, member, trust = m.aware, m.member, m.trust
     dependence, reference, flows, counts = (m.deal_dependence, m.reference_price, m.flows,
                                             m.counts)
@@ -83,13 +86,20 @@ def leave_and_count(m, p):
     # them changes the state it reads (the workspace's could alias; several times slower).
     stocks = np.zeros(m.stocks.shape)
     by_presence = np.zeros(m.by_presence.size, np.int64)
-    exits = p.exit_probability > 0
-    key, used = position(m.stream)  # each present customer takes a number if exits are on
+    exits, lapses = p.exit_probability > 0, p.lapses
+    # Each present customer takes a number per switch on (exit, then lapse); with lapses
+    # off the draws are the ones before lapses existed.
+    draws = (1 if exits else 0) + (1 if lapses else 0)
+    key, used = position(m.stream)
     lapsed = 0
     k = 0
     for i in range(n):
-        if exits and present[i]:
-            if uniform_at(key, used + np.uint64(k)) < p.exit_probability:
+        if (exits or lapses) and present[i]:
+            at = used + np.uint64(k * draws)
+            leaves = exits and uniform_at(key, at) < p.exit_probability
+            leaves |= lapses and (uniform_at(key, at + np.uint64(draws - 1))
+                                  < lapse_chance(bought_at[i] >= 0, np.float64(lapse[i])))
+            if leaves:
                 if firm[i] >= 0:
                     flows[_EXITS, firm[i]] += 1.0
                 presence[i] = GONE
@@ -117,7 +127,7 @@ def leave_and_count(m, p):
         stocks[6, f] += np.float64(dependence[i]) * w
         stocks[7, f] += np.float64(reference[i]) * w
         stocks[9, f] += member[i, f] * w
-    advance(m.stream, k)
+    advance(m.stream, k * draws)
     # copied element by element: a slice copy compiles numba's formatted shape error (~1 s)
     for r in range(stocks.shape[0]):
         for g in range(n_firms):

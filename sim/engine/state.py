@@ -50,6 +50,7 @@ class CustomerState:
     price_sensitivity: np.ndarray  #: (n,) base price sensitivity
     occasion: np.ndarray  #: (n,) chance of a purchase occasion per step
     dropout: np.ndarray  #: (n,) chance of leaving the market after a purchase
+    lapse: np.ndarray  #: (n,) chance per step of leaving the market, once bought
     reference_price: np.ndarray  #: (n,) price the customer expects to pay
     deal_dependence: np.ndarray  #: (n,) in [0, 1]
     aware: np.ndarray  #: (n, F) bool

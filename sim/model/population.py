@@ -40,8 +40,11 @@ def initial_state(scenario: Scenario, rng: np.random.Generator) -> CustomerState
     ``customers.occasion_rate_shape > 0`` each customer's purchase-occasion rate is
     gamma-distributed around the rate ``purchase_probability`` gives (heavy and light
     buyers, as Pareto/NBD and BG/NBD model them); with ``dropout_concentration > 0``
-    each customer's dropout chance is beta-distributed around ``dropout_probability``.
-    Those draws come last, so scenarios without them draw exactly as before.
+    each customer's dropout chance is beta-distributed around ``dropout_probability``;
+    with ``lapse_rate_shape > 0`` (and ``lapse_probability > 0``) each customer's lapse
+    rate is gamma-distributed around the rate ``lapse_probability`` gives (Pareto/NBD's
+    heterogeneous lifetimes). Those draws come last, in that order, so scenarios without
+    them draw exactly as before.
     """
     c = scenario.customers
     n, n_firms = scenario.capacity, scenario.n_firms
@@ -66,6 +69,7 @@ def initial_state(scenario: Scenario, rng: np.random.Generator) -> CustomerState
         price_sensitivity=sensitivity,
         occasion=_occasion_chances(c, n, rng),
         dropout=_dropout_chances(c, n, rng),
+        lapse=_lapse_chances(c, n, rng),
         reference_price=np.ones(n, dtype=FLOAT),
         deal_dependence=np.zeros(n, dtype=FLOAT),
         aware=np.zeros((n, n_firms), dtype=bool),
@@ -90,6 +94,16 @@ def _dropout_chances(c: CustomerSpec, n: int, rng: np.random.Generator) -> np.nd
     if concentration == 0 or p in (0.0, 1.0):
         return np.full(n, p, dtype=FLOAT)
     return rng.beta(p * concentration, (1.0 - p) * concentration, size=n).astype(FLOAT)
+
+
+def _lapse_chances(c: CustomerSpec, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Each customer's chance per step of leaving the market for good once it has bought
+    (``1 - exp(-mu_i)``, ``mu_i ~ Gamma(lapse_rate_shape, mean = -ln(1 - lapse_probability))``)."""
+    if c.lapse_rate_shape == 0 or c.lapse_probability == 0:
+        return np.full(n, c.lapse_probability, dtype=FLOAT)
+    mean_rate = occasions.occasion_rate(c.lapse_probability)
+    rates = rng.gamma(c.lapse_rate_shape, mean_rate / c.lapse_rate_shape, size=n)
+    return elementwise(occasions.occasion_probability)(rates).astype(FLOAT)
 
 
 def lifecycle(state: CustomerState, stage_with_firm: np.ndarray) -> np.ndarray:

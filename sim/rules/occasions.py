@@ -6,7 +6,8 @@ most rarely; most dissatisfied customers do not complain, they simply stop ("nex
 just won't buy"). Outside facts (Schmittlein, Morrison & Colombo 1987; Fader, Hardie &
 Lee 2005): purchase rates differ widely across customers (gamma-distributed in Pareto/NBD
 and BG/NBD) and customers drop out silently, after any purchase with a beta-distributed
-probability (BG/NBD). Rates are per step.
+probability (BG/NBD), or at any moment of an exponential lifetime that starts at the first
+purchase (Pareto/NBD's lapse). Rates are per step.
 """
 
 from __future__ import annotations
@@ -39,3 +40,19 @@ def may_drop_out(first_purchase: bool, after_first_purchase: bool) -> bool:
     Filiztekin 2007), or only repeat purchases (BG/NBD: a first-time buyer stays in the
     market until a repeat purchase)."""
     return after_first_purchase or not first_purchase
+
+
+def lapse_chance(has_bought: bool, chance: float) -> float:
+    """A customer's chance of leaving the market for good this step, purchase or not.
+
+    Seed idea: customers silently stop ("next time I just won't buy"), whether or not they
+    buy again first. Pareto/NBD (Schmittlein, Morrison & Colombo 1987; Fader, Hardie & Lee
+    2005) gives each customer an exponential lifetime with rate ``mu_i ~ Gamma(s, beta)``
+    that starts at the first purchase; in steps, a customer who has bought survives each
+    later step with ``exp(-mu_i)``, i.e. leaves with ``chance = 1 - exp(-mu_i)`` (drawn at
+    arrival from ``customers.lapse_probability`` and ``lapse_rate_shape``), so it is still
+    in the market ``k`` steps after its first purchase with ``(1 - chance)^k`` and a cohort
+    with ``(1 + k mu / s)^(-s)`` (``mu`` the mean rate per step). Before its first purchase
+    a customer has no lifetime yet: 0. Units: probability per step.
+    """
+    return chance if has_bought else 0.0

@@ -90,8 +90,7 @@ class MarketSpec:
     unit_cost: float = param(0.55, doc="cost of goods per unit at quality 0", unit="money/unit",
                              ge=0, le=MAX_MONEY)
     quality_unit_cost: float = param(0.10, doc="extra cost of goods per unit at quality 1",
-                                     unit="money/unit", ge=0, le=MAX_MONEY,
-                                     seed_idea="ability")
+                                     unit="money/unit", ge=0, le=MAX_MONEY, seed_idea="ability")
     serve_cost: float = param(0.10, doc="cost of serving one purchase of a new customer",
                               unit="money/purchase", ge=0, le=MAX_MONEY,
                               seed_idea="trusting customers cost less to serve")
@@ -113,12 +112,10 @@ class MarketSpec:
                                 ge=0, le=MAX_MONEY, seed_idea="acquisition spending")
     points_redemption: float = param(0.8, doc="share of loyalty points ever redeemed (cost)",
                                      ge=0, le=1)
-    failure_base: HoleValues = param(
-        HoleValues(0.03, 0.04, 0.03, 0.03, 0.03),
+    failure_base: HoleValues = param(HoleValues(0.03, 0.04, 0.03, 0.03, 0.03),
         doc="probability per purchase of each hole's failure at lever 0",
         seed_idea="leaky bucket: rude, poor service, untrained staff, poor quality, poor selection")
-    failure_severity: HoleValues = param(
-        HoleValues(0.35, 0.30, 0.25, 0.40, 0.25),
+    failure_severity: HoleValues = param(HoleValues(0.35, 0.30, 0.25, 0.40, 0.25),
         doc="perceived-value loss of each kind of failure", unit="value")
     failure_mitigation: float = param(
         0.9, doc="share of a hole's failure probability removed at lever 1", ge=0, le=1)
@@ -168,8 +165,7 @@ class CustomerSpec:
     """The customer population and the parameters of every customer rule."""
 
     # population and lifecycle
-    n_initial: int = param(3000, doc="customers in the market at step 0", ge=0,
-                           le=MAX_CUSTOMERS)
+    n_initial: int = param(3000, doc="customers in the market at step 0", ge=0, le=MAX_CUSTOMERS)
     arrivals_per_step: int = param(0, doc="new potential customers entering each step",
                                    unit="customers/step", ge=0, le=MAX_CUSTOMERS,
                                    seed_idea="leaky bucket inflow")
@@ -202,9 +198,13 @@ class CustomerSpec:
     dropout_concentration: float = param(
         0.0, doc="a + b of the beta distribution each customer's own dropout chance is drawn "
         "from (0: every customer has dropout_probability)", ge=0, le=100_000)
+    lapse_probability: float = param(0.0, doc="mean chance per step that a customer who has "
+        "bought leaves for good, purchase or not (Pareto/NBD's lifetime; 0: off)", unit="1/step",
+        ge=0, lt=1, seed_idea="customers silently stop (Schmittlein, Morrison & Colombo 1987)")
+    lapse_rate_shape: float = param(0.0, doc="gamma shape of customers' lapse rates around "
+        "lapse_probability's (0: all alike; small: a few leave soon, most stay)", ge=0, le=1000)
     # spend
-    spend_median: float = param(1.0, doc="median basket size", unit="units/purchase", gt=0,
-                                le=1000)
+    spend_median: float = param(1.0, doc="median basket size", unit="units/purchase", gt=0, le=1000)
     spend_sigma: float = param(0.9, doc="log-normal sigma of basket size (heavy tail)", ge=0,
                                le=3, seed_idea="80 % of profit from 20 % of customers")
     spend_growth: float = param(0.3, doc="extra basket share at full trust", ge=0, le=5,
@@ -229,8 +229,7 @@ class CustomerSpec:
         0.0, doc="share of value-for-money satisfaction that feeds trust (seed: none)", ge=0,
         le=1, seed_idea="customer bribery does not build trust")
     # expectations
-    initial_expectation: float = param(0.55, doc="expected value of an unknown firm", ge=0,
-                                       le=2)
+    initial_expectation: float = param(0.55, doc="expected value of an unknown firm", ge=0, le=2)
     expectation_adaptation: float = param(0.25, doc="share of the surprise absorbed into "
                                           "expectation per purchase", ge=0, le=1)
     norm_weight: float = param(
@@ -345,8 +344,7 @@ class CustomerSpec:
 class Levers:
     """What a firm controls (MODEL.md section 2). A strategy is a named set of these."""
 
-    list_price: float = param(1.0, doc="list price per unit", unit="money/unit", gt=0,
-                              le=MAX_MONEY)
+    list_price: float = param(1.0, doc="list price per unit", unit="money/unit", gt=0, le=MAX_MONEY)
     discount_depth: float = param(0.0, doc="price cut while a promotion runs", ge=0, le=0.95,
                                   seed_idea="customer bribery: discounts")
     discount_period: int = param(1, doc="steps in one promotion cycle", unit="steps", ge=1,
@@ -388,8 +386,7 @@ class AdaptiveSpec:
     """How a firm reviews its results and switches strategy (MODEL.md section 2)."""
 
     alternatives: tuple[str, ...] = param(doc="strategies the firm may switch between")
-    review_every: int = param(13, doc="steps between reviews", unit="steps", ge=1,
-                              le=MAX_STEPS)
+    review_every: int = param(13, doc="steps between reviews", unit="steps", ge=1, le=MAX_STEPS)
     horizon: str = param("myopic", doc="how a review values results: 'myopic' = mean profit "
                          "over the window; 'far_sighted' = that profit capitalised at the "
                          "measured retention (the customer base's lifetime value)",

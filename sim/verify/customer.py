@@ -65,6 +65,11 @@ class Customer(mesa.Agent):
         if c.dropout_concentration > 0 and 0 < c.dropout_probability < 1:
             k, p = c.dropout_concentration, c.dropout_probability
             self.dropout = rnd.betavariate(p * k, (1 - p) * k)
+        self.lapse = c.lapse_probability  # once I have bought (Pareto/NBD's lifetime)
+        if c.lapse_rate_shape > 0 and c.lapse_probability > 0:
+            mean_rate = occasions.occasion_rate(c.lapse_probability)
+            rate = rnd.gammavariate(c.lapse_rate_shape, mean_rate / c.lapse_rate_shape)
+            self.lapse = occasions.occasion_probability(rate)
         self.reference_price = 1.0
         self.deal_dependence = 0.0
         self.aware = [False] * n_firms
@@ -356,11 +361,14 @@ class Customer(mesa.Agent):
         m.market_metrics["exits"] += 1
 
     def maybe_exit(self) -> None:
-        """Leave the market for good with probability ``exit_probability``; otherwise
-        another step of tenure with my firm."""
+        """Leave the market for good with probability ``exit_probability`` or, once I have
+        bought, my lapse chance; otherwise another step of tenure with my firm."""
         m = self.model
         p = m.scenario.customers.exit_probability
         if self.present and p > 0 and m.random.random() < p:
+            self.leave_market()
+        if (self.present and self.lapse > 0 and m.random.random()
+                < occasions.lapse_chance(self.last_purchase >= 0, self.lapse)):
             self.leave_market()
         if self.firm >= 0:
             self.tenure += 1
