@@ -1,6 +1,8 @@
 """The notebooks run top to bottom, and their committed outputs are current and clean.
 
-Each notebook is executed at its small size (``SMALL = True``; ~20-50 s each here) with
+Each notebook is executed at its small size (``SMALL = True``; 20-40 s each here with
+the numba cache filled; research_changing_a_rule ~55 s when its relinked engine is not yet
+cached, as on a fresh CI; preliminary, 2 shared cores) with
 warnings turned into errors, by the same function that refreshes the committed outputs
 (``scripts/refresh_notebooks.py``, nbclient). The committed files are checked without
 running anything: outputs made from the code cells as they are now (a digest stamped at
