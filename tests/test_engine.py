@@ -116,6 +116,30 @@ def _trajectory(scenario, steps: int = 20) -> pd.DataFrame:
     return model.firm_timeseries()
 
 
+def _same_trust_update(trust, signal, band, gain, loss, tolerance):
+    """The trust rule as written, under another function (a replacement that changes
+    nothing)."""
+    return update_trust(trust, signal, band, gain, loss, tolerance)
+
+
+def test_a_replaced_rule_relinks_only_the_loops_that_call_it(small):
+    """Replacing the trust update recompiles the loops it is inlined into (and those that
+    call them), not the others; and a replacement that changes nothing runs exactly the
+    default trajectory."""
+    from sim.engine import experience as experience_module
+    from sim.engine import presence, shop, step, talk
+
+    book = {**RULES, "update_trust": _same_trust_update}
+    spaces = jit.engine_for(book)
+    assert spaces[step.__name__]["customer_step"] is not step.customer_step
+    assert spaces[experience_module.__name__]["experience"] is not experience_module.experience
+    for module, name in ((talk, "speak"), (presence, "arrive"), (shop, "choose")):
+        assert spaces[module.__name__][name] is getattr(module, name), name
+    before = _trajectory(small)
+    with replaced(update_trust=_same_trust_update):
+        pd.testing.assert_frame_equal(_trajectory(small), before)
+
+
 @pytest.mark.slow
 def test_a_replaced_rule_changes_the_compiled_engine_and_fails_the_docking(small, monkeypatch):
     """Editing one function changes what the default engine runs: assigning a flipped trust

@@ -205,26 +205,74 @@ def _relinked(book: tuple[tuple[str, Callable[..., Any]], ...]) -> dict[str, dic
 
 def _relink(book: tuple[tuple[str, Callable[..., Any]], ...],
             cache: Path | None) -> dict[str, dict[str, Any]]:
+    """Copies of the engine's namespaces in which the kernels that call a replaced rule
+    (directly, or through another rule or kernel) are compiled afresh with the rules of
+    ``book`` inlined; every other kernel is the default one, compiled once."""
     rule_names = dict(book)
     spaces = {name: dict(vars(sys.modules[name])) for name in _KERNELS}
-    originals = {}  # the default kernel (or its Python function) -> its relinked copy
-    for module, space in spaces.items():
-        for name, options in _KERNELS[module].items():
-            default = space[name]
-            function = getattr(default, "py_func", default)
-            copy = types.FunctionType(function.__code__, space, function.__name__,
-                                      function.__defaults__, function.__closure__)
-            chosen = options if cache else {k: v for k, v in options.items() if k != "cache"}
-            space[name] = numba.njit(**chosen)(copy) if COMPILED else copy
-            originals[id(default)] = space[name]
+    affected_rules = _rules_calling(
+        {name for name, f in book if rules.RULES.get(name) is not f}, rule_names)
+    originals = {}  # a default kernel that must change (or its Python function) -> its copy
+    for module, name in _kernels_calling(affected_rules, spaces):
+        space = spaces[module]
+        default = space[name]
+        function = getattr(default, "py_func", default)
+        copy = types.FunctionType(function.__code__, space, function.__name__,
+                                  function.__defaults__, function.__closure__)
+        options = _KERNELS[module][name]
+        chosen = options if cache else {k: v for k, v in options.items() if k != "cache"}
+        space[name] = numba.njit(**chosen)(copy) if COMPILED else copy
+        originals[id(default)] = space[name]
     for space in spaces.values():
         for name, value in list(space.items()):
-            if name in rule_names and callable(value) and not isinstance(value, type):
+            if name in affected_rules and callable(value) and not isinstance(value, type):
                 function = rule_names[name]
                 space[name] = inlined(function, book) if COMPILED else function
             elif id(value) in originals:
                 space[name] = originals[id(value)]
     return spaces
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """The global names a function's code (and code nested in it) reads."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def _rules_calling(replaced: set[str], book: Mapping[str, Callable[..., Any]]) -> set[str]:
+    """``replaced`` and every rule that calls one of them, directly or through others."""
+    affected = set(replaced)
+    while True:
+        more = {name for name, f in book.items() if name not in affected
+                and _names(getattr(f, "py_func", f).__code__) & affected}
+        if not more:
+            return affected
+        affected |= more
+
+
+def _kernels_calling(affected_rules: set[str],
+                     spaces: Mapping[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """The kernels (module, name) that call an affected rule, or a kernel that does."""
+    affected: set[tuple[str, str]] = set()
+    while True:
+        changed_ids = {id(spaces[m][n]) for m, n in affected}
+        more = set()
+        for module, kernels in _KERNELS.items():
+            space = spaces[module]
+            for name in kernels:
+                if (module, name) in affected:
+                    continue
+                function = getattr(space[name], "py_func", space[name])
+                reads = _names(function.__code__)
+                if reads & affected_rules or any(id(space.get(r)) in changed_ids
+                                                 for r in reads):
+                    more.add((module, name))
+        if not more:
+            return sorted(affected)
+        affected |= more
 
 
 _MARKER = "compiled"
