@@ -195,8 +195,10 @@ def leaky_bucket_figure(ts: pd.DataFrame, steps_per_year: int, window: int | Non
                      lw=0)
         ax.plot(years, d["new_customers"], color=style.INFLOW_COLOUR, lw=2.5,
                 label="inflow: new customers")
-        ax.set(title="Inflow and outflow by cause" + (f" ({words})" if words else ""),
-               xlabel=style.time_axis_label(steps_per_year), ylabel=f"customers a {unit}")
+        # the smoothing goes under the axis: in the title it ran into the legend
+        ax.set(title="Inflow and outflow by cause",
+               xlabel=style.time_axis_label(steps_per_year)
+               + (f"\n({words})" if words else ""), ylabel=f"customers a {unit}")
     handles, labels = axes[1][0].get_legend_handles_labels()
     fig.legend(handles[::-1], labels[::-1], loc="center right", ncol=1)
     fig.suptitle(_title(title))
