@@ -75,6 +75,7 @@ def test_nothing_starts_when_the_engine_is_cached():
 
 
 def test_a_failed_background_compile_is_reported_and_compiled_here(monkeypatch, caplog):
+    monkeypatch.setattr(compile_ahead, "_failed", False)
     monkeypatch.setattr(compile_ahead, "_WARM_UP", "import sys; sys.exit('no compiler here')")
     monkeypatch.setattr(compile_ahead.jit, "needs_compiling", lambda: True)
     monkeypatch.setattr(compile_ahead.os, "cpu_count", lambda: 2)
@@ -85,6 +86,7 @@ def test_a_failed_background_compile_is_reported_and_compiled_here(monkeypatch, 
     messages = [r.getMessage() for r in caplog.records]
     assert any("in the background" in m for m in messages)
     assert any("background compile failed" in m and "no compiler here" in m for m in messages)
+    assert not compile_ahead.start()  # not retried: the next model compiles here
 
 
 def test_one_core_compiles_here(monkeypatch):

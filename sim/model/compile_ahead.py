@@ -28,6 +28,7 @@ NOTICE = ("compiling the simulation engine in the background (first run only, ab
 _WARM_UP = "from sim.model.market import warm_up; warm_up()"
 _child: subprocess.Popen[bytes] | None = None
 _errors = None  # the child's standard error (a temporary file)
+_failed = False  # a failed compile is not retried in the background by this process
 
 
 def start() -> bool:
@@ -37,7 +38,7 @@ def start() -> bool:
     global _child, _errors
     if running():
         return True
-    if not jit.needs_compiling() or (os.cpu_count() or 1) < 2:
+    if _failed or not jit.needs_compiling() or (os.cpu_count() or 1) < 2:
         return False
     package_parent = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
@@ -55,11 +56,12 @@ def running() -> bool:
     """Whether the background compile is still running. A compile that failed is
     reported (its last error line) and left to the next model, which compiles in its own
     process."""
-    global _child
+    global _child, _failed
     if _child is None or _child.poll() is None:
         return _child is not None
     child, _child = _child, None
     if child.returncode != 0:
+        _failed = True
         _errors.seek(0)
         lines = _errors.read().decode(errors="replace")
         last = lines.strip().splitlines()[-1:] or ["no message"]
