@@ -133,3 +133,32 @@ def test_a_real_background_compile_on_an_empty_cache(tmp_path):
     warm = json.loads(second.stdout.strip().splitlines()[-1])
     assert not warm["started"] and not any(warm["modes"])
     np.testing.assert_array_equal(np.array(cold["table"]), np.array(warm["table"]))
+
+
+def test_a_compile_another_run_left_going_is_waited_for_not_repeated(monkeypatch, tmp_path):
+    """A run that ended before its background compile leaves it going; the next run
+    steps as Python until that compile is done instead of starting another."""
+    monkeypatch.setattr(compile_ahead, "_failed", False)
+    monkeypatch.setattr(compile_ahead.jit, "cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(compile_ahead.os, "cpu_count", lambda: 2)
+    compiled = {"yet": False}
+    monkeypatch.setattr(compile_ahead.jit, "needs_compiling", lambda: not compiled["yet"])
+
+    def no_second_compile(*args, **kwargs):
+        raise AssertionError("a second compile was started")
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(compile_ahead.subprocess, "Popen", no_second_compile)
+    try:
+        (tmp_path / compile_ahead.PID_FILE).write_text(str(other.pid))
+        assert compile_ahead.start() and compile_ahead.running()
+        assert compile_ahead.steps_as_python()
+        compiled["yet"] = True  # the other process's compile marked the cache
+        assert not compile_ahead.running()
+    finally:
+        other.kill()
+        other.wait()
+    compiled["yet"] = False
+    assert compile_ahead._compiling_elsewhere() is None  # its process is gone
+    os.utime(tmp_path / compile_ahead.PID_FILE, (0, 0))
+    assert compile_ahead._compiling_elsewhere() is None  # and a stale file is ignored
