@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,12 @@ def small(headline: Scenario) -> Scenario:
     """The headline market shrunk to 300 customers and 60 steps (fast)."""
     return headline.with_overrides({"customers.n_initial": 300, "run.steps": 60,
                                     "run.replications": 3, "customers.initial_awareness": 0.3})
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Figures a test draws and does not close are closed after it (matplotlib warns past
+    twenty open ones); pyplot is not imported for tests that never use it."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
