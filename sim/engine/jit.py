@@ -256,20 +256,17 @@ def _rules_calling(replaced: set[str], book: Mapping[str, Callable[..., Any]]) -
 def _kernels_calling(affected_rules: set[str],
                      spaces: Mapping[str, dict[str, Any]]) -> list[tuple[str, str]]:
     """The kernels (module, name) that call an affected rule, or a kernel that does."""
-    affected: set[tuple[str, str]] = set()
+    reads = {}  # each kernel: the names its code reads
+    for module, kernels in _KERNELS.items():
+        for name in kernels:
+            value = spaces[module][name]
+            reads[module, name] = _names(getattr(value, "py_func", value).__code__)
+    affected = {kernel for kernel, names in reads.items() if names & affected_rules}
     while True:
         changed_ids = {id(spaces[m][n]) for m, n in affected}
-        more = set()
-        for module, kernels in _KERNELS.items():
-            space = spaces[module]
-            for name in kernels:
-                if (module, name) in affected:
-                    continue
-                function = getattr(space[name], "py_func", space[name])
-                reads = _names(function.__code__)
-                if reads & affected_rules or any(id(space.get(r)) in changed_ids
-                                                 for r in reads):
-                    more.add((module, name))
+        more = {(module, name) for (module, name), names in reads.items()
+                if (module, name) not in affected
+                and any(id(spaces[module].get(r)) in changed_ids for r in names)}
         if not more:
             return sorted(affected)
         affected |= more
