@@ -55,7 +55,8 @@ def _run_in_subprocess(overrides: dict, jit_enabled: bool) -> dict:
      "market.price_response": 0.3, "firms.0.levers.points_rate": 0.1},
     {"network.kind": "well_mixed", "customers.occasion_rate_shape": 0.5,
      "customers.dropout_probability": 0.05, "customers.dropout_concentration": 4.0,
-     "customers.habit_probability": 1.0, "customers.trust_gain": 0.2},
+     "customers.habit_probability": 1.0, "customers.trust_gain": 0.2,
+     "customers.frequency_growth": 1.5},
 ], ids=["headline-with-turnover", "well-mixed-heterogeneous"])
 def test_compiled_and_python_runs_give_the_same_trajectory(overrides):
     """NUMBA_DISABLE_JIT=1 runs the very same loops as Python: same draws, same

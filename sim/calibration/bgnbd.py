@@ -104,7 +104,8 @@ def market_start(model: BGNBD) -> dict[str, float]:
     purchase chance per step from the mean rate ``r / alpha``, gamma shape ``r``, mean
     dropout ``a / (a + b)`` and concentration ``a + b``; and, for a market that lapses
     instead (or too), a lapse rate per step of BG/NBD's mean hazard ``a / (a + b) · r /
-    alpha`` (a mean-rate customer with the mean dropout chance) and shape 1."""
+    alpha`` (a mean-rate customer with the mean dropout chance) and shape 1; BG/NBD's rates
+    do not grow, so a market whose occasions grow with trust starts at a modest 0.3."""
     mean_rate = model.r / model.alpha
     dropout = model.a / (model.a + model.b)
     return {"customers.purchase_probability": float(1.0 - np.exp(-mean_rate)),
@@ -112,4 +113,5 @@ def market_start(model: BGNBD) -> dict[str, float]:
             "customers.dropout_probability": dropout,
             "customers.dropout_concentration": model.a + model.b,
             "customers.lapse_probability": float(1.0 - np.exp(-dropout * mean_rate)),
-            "customers.lapse_rate_shape": 1.0}
+            "customers.lapse_rate_shape": 1.0,
+            "customers.frequency_growth": 0.3}

@@ -96,6 +96,11 @@ LAPSE_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("customers.lapse_rate_shape", "lapse-rate shape", LOG, 0.02, 50.0,
               "gamma shape of the customers' lapse rates (small: very unequal)"),
 )
+#: Occasions that grow more frequent with trust in the firm ("trusting customers buy more").
+FREQUENCY_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("customers.frequency_growth", "occasion growth with trust", LOG, 1e-3, 20.0,
+              "extra purchase-occasion rate at full trust in the firm"),
+)
 #: The purchase process of the default base: occasions and dropout after a purchase.
 PURCHASE_PARAMETERS: tuple[Parameter, ...] = OCCASION_PARAMETERS + DROPOUT_PARAMETERS
 
@@ -105,11 +110,13 @@ def purchase_parameters(customers: CustomerSpec) -> tuple[Parameter, ...]:
     ``[customers]``: the occasions always; lapse (Pareto/NBD) if the base turns it on
     (``lapse_probability > 0``); dropout after a purchase (BG/NBD) unless the base turns
     lapse on and leaves dropout off — so both when both are on, and dropout alone (the
-    default) when neither is. The base's values of the fitted keys are not used."""
+    default) when neither is; occasions growing with trust if the base turns that on
+    (``frequency_growth > 0``). The base's values of the fitted keys are not used."""
     lapse = customers.lapse_probability > 0
     dropout = customers.dropout_probability > 0 or not lapse
     return (OCCASION_PARAMETERS + (DROPOUT_PARAMETERS if dropout else ())
-            + (LAPSE_PARAMETERS if lapse else ()))
+            + (LAPSE_PARAMETERS if lapse else ())
+            + (FREQUENCY_PARAMETERS if customers.frequency_growth > 0 else ()))
 
 #: Spend per transaction (log-normal baskets).
 SPEND_PARAMETERS: tuple[Parameter, ...] = (

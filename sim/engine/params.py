@@ -44,6 +44,7 @@ def values(scenario: Scenario) -> dict[str, float | int | bool]:
     flat.update(
         # Derived switches: loops branch on them instead of testing floats per customer.
         occasions_vary=c.occasion_rate_shape > 0,
+        frequency_grows=c.frequency_growth > 0,
         dropouts=c.dropout_probability > 0,
         lapses=c.lapse_probability > 0,
         record_purchases=run.record_purchases,

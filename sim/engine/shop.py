@@ -23,7 +23,7 @@ from sim.engine.ledger import CUSTOMER_FLOWS
 from sim.engine.streams import advance, gumbels_where, position, uniform_at
 from sim.rules.choice import choice_score, seen_price, utility
 from sim.rules.economics import units_bought
-from sim.rules.occasions import occasion_chance
+from sim.rules.occasions import occasion_chance, trusting_occasion_chance
 from sim.rules.pricing import effective_sensitivity
 from sim.scenario import CHURN_CAUSES
 
@@ -60,6 +60,9 @@ def shoppers(m, arrivals_from, arrivals, p):
         for f in range(n_firms):
             knows |= aware[i, f]
         chance = np.float64(occasion[i]) if p.occasions_vary else p.purchase_probability
+        if p.frequency_grows and firm[i] >= 0:
+            chance = trusting_occasion_chance(chance, np.float64(trust[i, firm[i]]),
+                                              p.frequency_growth)
         chance = occasion_chance(chance, arrivals_buy and arrivals_from <= i < last)
         # Branch-free: the occasion is a coin toss the processor cannot predict.
         found[count] = i

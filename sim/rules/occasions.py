@@ -34,6 +34,19 @@ def occasion_chance(chance: float, buys_on_arrival: bool) -> float:
     return 1.0 if buys_on_arrival else chance
 
 
+def trusting_occasion_chance(chance: float, trust: float, frequency_growth: float) -> float:
+    """A customer's occasion chance, raised by trust in the firm it buys from.
+
+    Seed idea: trusting customers buy more over time — more often, not only more at a time
+    (``spend_growth``). The occasion rate ``-ln(1 - chance)`` grows by the share
+    ``frequency_growth`` at full trust: ``1 - (1 - chance)^(1 + frequency_growth * trust)``
+    (trust in the customer's current firm, 0 without one). Units: probability per step.
+    """
+    if frequency_growth == 0.0 or trust <= 0.0 or chance >= 1.0:
+        return chance
+    return -math.expm1(math.log1p(-chance) * (1.0 + frequency_growth * trust))
+
+
 def may_drop_out(first_purchase: bool, after_first_purchase: bool) -> bool:
     """Whether a purchase is followed by the silent-dropout chance: every purchase
     (``customers.dropout_after_first_purchase``, the modified BG/NBD of Batislam, Denizel &

@@ -191,7 +191,11 @@ class Customer(mesa.Agent):
         firms I know, buy, and live with the experience."""
         m, c = self.model, self.model.scenario.customers
         arriving, self.buying_on_arrival = self.buying_on_arrival, -1
-        chance = occasions.occasion_chance(self.occasion, arriving >= 0)
+        chance = self.occasion
+        if self.firm >= 0:
+            chance = occasions.trusting_occasion_chance(chance, self.trust[self.firm],
+                                                        c.frequency_growth)
+        chance = occasions.occasion_chance(chance, arriving >= 0)
         if not self.present or not any(self.aware) or m.random.random() >= chance:
             return
         current = self.firm
