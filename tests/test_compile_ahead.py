@@ -162,3 +162,20 @@ def test_a_compile_another_run_left_going_is_waited_for_not_repeated(monkeypatch
     assert compile_ahead._compiling_elsewhere() is None  # its process is gone
     os.utime(tmp_path / compile_ahead.PID_FILE, (0, 0))
     assert compile_ahead._compiling_elsewhere() is None  # and a stale file is ignored
+
+
+def test_a_notebook_is_told_of_a_compile_too(capsys, caplog, monkeypatch):
+    """With logging unconfigured (a notebook, a script) the engine's notice goes to
+    standard error; where a handler is listening (the command line, caplog) it is logged."""
+    from sim import engine
+
+    logger = logging.getLogger("trustmarket")
+    monkeypatch.setattr(logger, "propagate", False)
+    monkeypatch.setattr(logger, "handlers", [])
+    engine.say("compiling the simulation engine (test)")
+    assert capsys.readouterr().err == "compiling the simulation engine (test)\n"
+    monkeypatch.setattr(logger, "propagate", True)
+    with caplog.at_level(logging.INFO, logger="trustmarket"):
+        engine.say("compiling the simulation engine (logged)")
+    assert "compiling the simulation engine (logged)" in caplog.text
+    assert capsys.readouterr().err == ""

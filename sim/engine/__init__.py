@@ -8,6 +8,7 @@ the market model (:mod:`sim.model`) drives it.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -17,17 +18,26 @@ from sim.rules import RULES, rulebook
 log = logging.getLogger("trustmarket")
 
 
+def say(message: str) -> None:
+    """Tell the user ``message`` at INFO on the ``trustmarket`` logger, or on standard
+    error where nothing would show it (a notebook, a script: logging is unconfigured)."""
+    if log.hasHandlers():
+        log.info(message)
+    else:
+        print(message, file=sys.stderr, flush=True)
+
+
 def entry_points() -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The engine's two calls for the rules in force (:func:`sim.rules.rulebook`):
     ``customer_step(workspace, step, arrivals_from, arrivals)`` and
     ``arrive_initial(workspace, count)``. Says so (logger ``trustmarket``, level INFO)
-    when they will compile before they can run."""
+    when they will compile before they can run (:func:`say`)."""
     book = rulebook()
     if book != RULES:
         replaced = ", ".join(name for name in book if book[name] is not RULES[name])
-        log.info("compiling the simulation engine with replaced rules (%s)", replaced)
+        say(f"compiling the simulation engine with replaced rules ({replaced})")
     elif jit.needs_compiling():
-        log.info(jit.COMPILE_NOTICE)
+        say(jit.COMPILE_NOTICE)
     space = jit.engine_for(book)[step.__name__]
     return space["customer_step"], space["arrive_initial"]
 
@@ -40,4 +50,4 @@ def python_entry_points() -> tuple[Callable[..., Any], Callable[..., Any]]:
     return interpreted.entry_points(rulebook())
 
 
-__all__ = ["entry_points", "jit", "python_entry_points"]
+__all__ = ["entry_points", "jit", "python_entry_points", "say"]
