@@ -165,8 +165,9 @@ def test_a_compile_another_run_left_going_is_waited_for_not_repeated(monkeypatch
 
 
 def test_a_notebook_is_told_of_a_compile_too(capsys, caplog, monkeypatch):
-    """With logging unconfigured (a notebook, a script) the engine's notice goes to
-    standard error; where a handler is listening (the command line, caplog) it is logged."""
+    """With logging unconfigured the engine's notice goes to a script's standard error or
+    a notebook cell's output; where a handler listens (the command line, caplog) it is
+    logged."""
     from sim import engine
 
     logger = logging.getLogger("trustmarket")
@@ -174,6 +175,10 @@ def test_a_notebook_is_told_of_a_compile_too(capsys, caplog, monkeypatch):
     monkeypatch.setattr(logger, "handlers", [])
     engine.say("compiling the simulation engine (test)")
     assert capsys.readouterr().err == "compiling the simulation engine (test)\n"
+    monkeypatch.setitem(sys.modules, "ipykernel", object())  # a notebook: the cell's output
+    engine.say("compiling the simulation engine (notebook)")
+    assert capsys.readouterr() == ("compiling the simulation engine (notebook)\n", "")
+    monkeypatch.delitem(sys.modules, "ipykernel")
     monkeypatch.setattr(logger, "propagate", True)
     with caplog.at_level(logging.INFO, logger="trustmarket"):
         engine.say("compiling the simulation engine (logged)")

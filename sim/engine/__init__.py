@@ -19,12 +19,14 @@ log = logging.getLogger("trustmarket")
 
 
 def say(message: str) -> None:
-    """Tell the user ``message`` at INFO on the ``trustmarket`` logger, or on standard
-    error where nothing would show it (a notebook, a script: logging is unconfigured)."""
+    """Tell the user ``message`` at INFO on the ``trustmarket`` logger, or where nothing
+    would show that (logging unconfigured) as a line of a notebook cell's output, or of a
+    script's standard error."""
     if log.hasHandlers():
         log.info(message)
     else:
-        print(message, file=sys.stderr, flush=True)
+        in_notebook = "ipykernel" in sys.modules  # there stderr reads as a warning
+        print(message, file=sys.stdout if in_notebook else sys.stderr, flush=True)
 
 
 def entry_points() -> tuple[Callable[..., Any], Callable[..., Any]]:
