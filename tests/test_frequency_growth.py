@@ -115,3 +115,42 @@ def test_the_calibration_fits_the_growth_when_the_base_turns_it_on():
     assert "frequency_growth" not in keys(load_scenario(CDNOW).customers)
     on = load_scenario(CDNOW).with_overrides({"customers.frequency_growth": 0.5})
     assert keys(on.customers)[-1] == "frequency_growth"
+
+
+@pytest.mark.slow
+def test_a_market_whose_trust_lifts_occasions_is_calibrated_back():
+    """Parameter recovery where trust builds (the CDNOW base at weekly steps, a purchase
+    chance of 0.12 a week): a cohort of 1,200 arriving over 8 weeks, 39 weeks, simulated
+    with growth 2 and calibrated back with the occasion pair and the growth (dropout held
+    at its truth). Every true value inside its 95 % interval, the growth within a factor 2
+    and told apart from none (its interval starts above 0.2), the purchase chance within
+    25 %."""
+    from sim.calibration import bgnbd
+    from sim.calibration.fit import Calibration, FitSettings
+    from sim.calibration.market import MarketSimulator
+    from sim.calibration.parameters import FREQUENCY_PARAMETERS, OCCASION_PARAMETERS
+    from sim.calibration.statistics import StatisticSet, rfm
+    from tests.test_calibration_market import weekly_base
+
+    fixed = {"customers.dropout_probability": 0.15, "customers.dropout_concentration": 5.0}
+    truth = {"customers.purchase_probability": 0.12, "customers.occasion_rate_shape": 1.0,
+             "customers.frequency_growth": 2.0}
+    steps = 39
+    arrivals = np.zeros(steps, int)
+    arrivals[:8] = 150
+    simulator = MarketSimulator(weekly_base().with_overrides(
+        {"customers.frequency_growth": 0.3}))
+    cohort = simulator.simulate({**truth, **fixed}, arrivals, steps, np.random.SeedSequence(5))
+    summary = rfm(cohort, steps)
+    aux = bgnbd.fit(summary["frequency"], summary["recency"], summary["age"])
+    fit = Calibration(simulator, OCCASION_PARAMETERS + FREQUENCY_PARAMETERS,
+                      bgnbd.market_start(aux), fixed, cohort,
+                      StatisticSet(steps, auxiliary=(aux.r, aux.alpha, aux.a, aux.b)),
+                      FitSettings(seed=4)).run()
+    intervals = fit.interval()
+    for key, value in truth.items():
+        low, high = intervals[key]
+        assert low <= value <= high, (key, value, (low, high))
+    growth = fit.estimate["customers.frequency_growth"]
+    assert 1.0 <= growth <= 4.0 and intervals["customers.frequency_growth"][0] > 0.2
+    assert fit.estimate["customers.purchase_probability"] == pytest.approx(0.12, rel=0.25)
