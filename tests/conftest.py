@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -33,3 +34,15 @@ def _close_figures():
     yield
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture(autouse=True)
+def _restore_the_projects_logger():
+    """The command line gives the ``trustmarket`` logger a handler on the standard error
+    of the moment (pytest's capture, closed after the test) and stops it propagating;
+    after each test the logger is put back as it was, so caplog in later tests sees its
+    records."""
+    logger = logging.getLogger("trustmarket")
+    kept = (list(logger.handlers), logger.propagate, logger.level)
+    yield
+    logger.handlers[:], logger.propagate, logger.level = kept[0], kept[1], kept[2]
