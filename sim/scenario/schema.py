@@ -188,10 +188,8 @@ class CustomerSpec:
         "values: a few heavy buyers, many rare ones)", ge=0, le=1000,
         seed_idea="80 % of profit from 20 % of customers: purchase rates differ widely "
         "(Pareto/NBD, BG/NBD)")
-    frequency_growth: float = param(
-        0.0, doc="extra purchase-occasion rate at full trust in the customer's firm (0: trust "
-        "does not change how often a customer shops)", ge=0, le=20,
-        seed_idea="trusting customers buy more over time")
+    frequency_growth: float = param(0.0, doc="extra purchase-occasion rate at full trust in "
+        "the customer's firm (0: off)", ge=0, le=20, seed_idea="trusting customers buy more")
     dropout_probability: float = param(
         0.0, doc="mean chance of leaving the market for good right after a purchase (silent "
         "dropout, as in BG/NBD)", ge=0, le=1,
