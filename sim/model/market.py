@@ -175,7 +175,7 @@ class MarketModel(mesa.Model):
             lapsed = self._customer_step(self._work, steps, arrivals_from, arrivals)
         if steps == 1 and not self._as_python:
             jit.mark_compiled()
-        self._book(steps, lapsed)
+        self._book(lapsed)
         self.datacollector.collect(self)
         if steps >= self._run_steps:  # the market is sized for run.steps
             self.running = False
@@ -229,7 +229,7 @@ class MarketModel(mesa.Model):
             depth[i] = d = f.promotion_depth(step)
             price[i] = promotion_price(list_prices[i], d)
 
-    def _book(self, step: int, lapsed: int) -> None:
+    def _book(self, lapsed: int) -> None:
         """The firms' accounts of the step and the market's counts and lifecycle
         (:func:`sim.model.accounts.book_step`, one compiled call)."""
         work = self._arrays
@@ -238,7 +238,7 @@ class MarketModel(mesa.Model):
         accounts.book_step(self.firm_table, self._market_row, work.flows, work.stocks,
                            work.counts, work.by_presence, lapsed, self._spend_per_customer,
                            work.promo_price, work.depth, self._switches,
-                           self.step_discount ** step)
+                           self.step_discount ** self.steps)
         self._market_row_read = False
 
     @property
