@@ -10,6 +10,7 @@ is declared in :mod:`sim.model.metrics` and collected by one DataCollector.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import operator
 from collections.abc import Mapping
@@ -30,7 +31,7 @@ from sim.engine.state import FLOAT, CustomerState, Presence, workspace
 from sim.model import accounts, compile_ahead
 from sim.model.firm import Firm
 from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, MetricsCollector
-from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle
+from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle, rows_by_step
 from sim.network import Graph, build_graph
 from sim.rules import elementwise, trust
 from sim.rules.economics import relationship_spend
@@ -114,8 +115,7 @@ class MarketModel(mesa.Model):
         self._failure_base = mkt.failure_base.as_tuple()
         self.step_discount = (1.0 + mkt.annual_discount_rate) ** (-1.0 / mkt.steps_per_year)
         self._market_metrics: dict[str, float] = dict.fromkeys(MARKET_METRICS, 0.0)
-        #: This step's market metrics (:data:`MARKET_METRICS` order), read into
-        #: :attr:`market_metrics` when asked for: most runs of a sweep never ask.
+        #: This step's market metrics, in :attr:`market_metrics` when read (a sweep's never are).
         self._market_row = np.zeros(len(MARKET_METRICS), dtype=np.int64)
         self._market_row_read = True
         #: Per-customer tables taken every ``run.customer_snapshot_every`` steps (if set).
@@ -197,12 +197,9 @@ class MarketModel(mesa.Model):
         """The first row and the number of rows this step's newcomers fill. Rows are
         reserved for ``run.steps`` steps of arrivals; past them there is no room (checked
         before anything changes)."""
-        start = self._rows_filled
-        if step < len(self._rows_by_step):
-            stop = self._rows_by_step[step]
-        else:
-            c = self.scenario.customers
-            stop = c.n_initial + c.arrived_by(step)
+        start, c = self._rows_filled, self.scenario.customers
+        stop = (self._rows_by_step[step] if step < len(self._rows_by_step)
+                else c.n_initial + c.arrived_by(step))
         if stop > self.state.n:
             raise RuntimeError(
                 f"step {step} is past the {self.scenario.run.steps} steps this market "
@@ -278,17 +275,12 @@ class MarketModel(mesa.Model):
                                  "build a new MarketModel for another size or network")
             arrays.params[:] = record(scenario)
         self._market_scenario = scenario
-        run, c = scenario.run, scenario.customers
+        run = scenario.run
         self._run_steps = run.steps
         self._snapshot_every = run.customer_snapshot_every
         self._record_purchases = run.record_purchases
         self._price_response = scenario.market.price_response
-        #: Rows filled by the end of each step 0 .. run.steps (the arrivals' schedule).
-        schedule = np.full(run.steps + 1, c.arrivals_per_step, dtype=np.int64)
-        schedule[0] = c.n_initial
-        given = min(len(c.arrival_schedule), run.steps)
-        schedule[1:given + 1] = c.arrival_schedule[:given]
-        self._rows_by_step = np.cumsum(schedule).tolist()
+        self._rows_by_step = rows_by_step(scenario.customers, run.steps)
 
     # ------------------------------------------------------------------ levers
     def refresh_levers(self) -> None:
@@ -410,18 +402,8 @@ class MarketModel(mesa.Model):
 def _python_integers(as_python: bool) -> Any:
     """Run as Python the loops work on numpy scalars, whose unsigned overflow (the random
     stream's arithmetic, modulo 2**64 by design) would warn."""
-    return np.errstate(over="ignore") if as_python or not jit.COMPILED else _no_context
-
-
-class _NoContext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_no_context = _NoContext()
+    return (np.errstate(over="ignore") if as_python or not jit.COMPILED
+            else contextlib.nullcontext())
 
 
 def warm_up() -> None:

@@ -137,7 +137,7 @@ class _Words:
     """
 
     def __init__(self, rng: random.Random, p: float, count: int):
-        self._rng = rng
+        self._generator = rng
         self._threshold = p * _TWO_53  # random() < p, as an exact comparison of integers
         self._bytes = b""
         self.draw(count)
@@ -146,7 +146,7 @@ class _Words:
         """Take ``count`` more words from the generator; return every word so far
         (``picks``), whether the ``random()`` starting at each is below ``p`` (``below``)
         and the positions where it is (``hits``: even positions, odd positions)."""
-        self._bytes += self._rng.getrandbits(32 * count).to_bytes(4 * count, "little")
+        self._bytes += self._generator.getrandbits(32 * count).to_bytes(4 * count, "little")
         self.picks = array.array("I")
         self.picks.frombytes(self._bytes)
         if sys.byteorder == "big":
