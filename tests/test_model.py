@@ -224,3 +224,33 @@ def test_summary_of_a_metric_never_defined_is_nan_without_warnings():
     assert (results.per_replication()["churned"] == 0).all()
     assert summary["satisfied_churn_share"].isna().all()
     assert summary["revenue"].notna().all()
+
+
+@pytest.mark.parametrize("schedule", [(), (5, 0, 7), (3,) * 12])
+def test_newcomers_arrive_on_the_schedule_then_at_the_steady_rate(small, schedule):
+    """The rows each step fills, read from the schedule once per scenario, follow
+    ``arrivals_at`` step by step: the schedule first, then ``arrivals_per_step``."""
+    scenario = small.with_overrides({"customers.arrival_schedule": list(schedule),
+                                     "customers.arrivals_per_step": 2, "run.steps": 10})
+    model = MarketModel(scenario, seed=3)
+    for step in range(1, 11):
+        model.step()
+        assert model.market_metrics["arrivals"] == scenario.customers.arrivals_at(step)
+        assert (model.state.presence != Presence.ABSENT).sum() == (
+            scenario.customers.n_initial + scenario.customers.arrived_by(step))
+
+
+def test_market_metrics_are_this_steps_counts_and_lifecycle(turnover):
+    """The market row booked in the compiled accounts is what the customers' arrays say,
+    as Python integers, whenever it is read."""
+    model = MarketModel(turnover, seed=4)
+    assert set(model.market_metrics.values()) == {0.0}
+    for _ in range(30):
+        model.step()
+        stages = np.bincount(model.lifecycle(), minlength=len(Lifecycle))
+        m = model.market_metrics
+        assert list(m) == list(MARKET_METRICS)
+        assert all(type(v) is int for v in m.values())
+        assert {s: m[f"lifecycle_{s.name.lower()}"] for s in Lifecycle} == {
+            s: stages[s] for s in Lifecycle}
+        assert m["arrivals"] == turnover.customers.arrivals_at(model.steps)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.jit import kernel, link
-from sim.engine.ledger import CUSTOMER_FLOWS
-from sim.model.metrics import FIRM_METRICS
+from sim.engine.ledger import CUSTOMER_FLOWS, MARKET_COUNTS
+from sim.engine.state import Presence
+from sim.model.metrics import FIRM_METRICS, MARKET_METRICS
 from sim.rules.trust import STAGE_NAMES
 
 #: Column of each :data:`sim.model.metrics.FIRM_METRICS` name in a firm's row of the table.
@@ -36,6 +37,15 @@ PROFIT_COSTS = ("cost_of_goods", "points_cost", "acquisition_cost", "service_cos
 _COST_COLUMNS = np.array([COLUMN[name] for name in PROFIT_COSTS])
 _REVENUE, _PROFIT, _CUMULATIVE, _NPV = (COLUMN[name] for name in (
     "revenue", "profit", "cumulative_profit", "npv"))
+
+#: Position of each :data:`sim.model.metrics.MARKET_METRICS` name in a market row.
+MARKET_COLUMN = {name: i for i, name in enumerate(MARKET_METRICS)}
+_COUNT_TARGET = np.array([MARKET_COLUMN[name] for name in MARKET_COUNTS])
+(_ABSENT, _GONE, _NEW, _REGULAR, _LAPSED, _POTENTIAL) = (MARKET_COLUMN[f"lifecycle_{name}"]
+                                                         for name in (
+    "absent", "gone", "new", "regular", "lapsed", "potential"))
+_PRESENCE_ABSENT, _PRESENCE_PRESENT, _PRESENCE_GONE = (
+    int(Presence.ABSENT), int(Presence.PRESENT), int(Presence.GONE))
 
 
 @kernel(inline=True)
@@ -94,6 +104,36 @@ def book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, sw
         row[_DEPTH] = depth[f]
         row[_SWITCHES] = switches[f]
         _book_profit(row, discount_factor)
+
+
+
+@kernel(entry=True)
+def book_step(table, market, flows, stocks, counts, by_presence, lapsed, invest_per_customer,
+              promo_price, depth, switches, discount_factor):
+    """A market model's accounts of a step, in one call: the firms' (:func:`book_firms`)
+    and the market's counts and lifecycle into ``market`` (int64, one value per
+    :data:`sim.model.metrics.MARKET_METRICS` name, :data:`MARKET_COLUMN`).
+
+    ``counts`` and ``by_presence`` are the step's counters and people by presence,
+    ``lapsed`` the customers who lapsed (the customers' step's result). The lifecycle's
+    new and regular customers are summed over firms in firm order, as Python's ``sum``
+    of the stock rows would.
+    """
+    book_firms(table, flows, stocks, invest_per_customer, promo_price, depth, switches,
+               discount_factor)
+    for k in range(_COUNT_TARGET.size):
+        market[_COUNT_TARGET[k]] = counts[k]
+    active = 0.0
+    new = 0.0
+    for f in range(stocks.shape[1]):
+        active += stocks[0, f]
+        new += stocks[1, f]
+    market[_ABSENT] = by_presence[_PRESENCE_ABSENT]
+    market[_GONE] = by_presence[_PRESENCE_GONE]
+    market[_NEW] = np.int64(new)
+    market[_REGULAR] = np.int64(active) - np.int64(new)
+    market[_LAPSED] = lapsed
+    market[_POTENTIAL] = by_presence[_PRESENCE_PRESENT] - np.int64(active) - lapsed
 
 
 link(globals())

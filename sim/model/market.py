@@ -10,7 +10,9 @@ is declared in :mod:`sim.model.metrics` and collected by one DataCollector.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import operator
 from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,14 +24,14 @@ import pandas as pd
 
 from sim import engine
 from sim.engine import jit
-from sim.engine.ledger import COUNTERS, CUSTOMER_FLOWS, MARKET_COUNTS, PURCHASE_COLUMNS, STOCKS
+from sim.engine.ledger import COUNTERS, CUSTOMER_FLOWS, PURCHASE_COLUMNS, STOCKS
 from sim.engine.memory import move_to_huge_pages, on_huge_pages, zeros_on_huge_pages
 from sim.engine.params import record
 from sim.engine.state import FLOAT, CustomerState, Presence, workspace
 from sim.model import accounts, compile_ahead
 from sim.model.firm import Firm
 from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, MetricsCollector
-from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle
+from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle, rows_by_step
 from sim.network import Graph, build_graph
 from sim.rules import elementwise, trust
 from sim.rules.economics import relationship_spend
@@ -38,7 +40,6 @@ from sim.rules.value import failure_probability
 from sim.scenario import HOLE_LEVER, HOLES, LEVER_NAMES, Levers, Scenario, load_scenario
 
 SeedLike = int | np.random.SeedSequence | None
-_N_MARKET_COUNTS = len(MARKET_COUNTS)
 _RECORDED = COUNTERS.index("purchases_recorded")
 
 
@@ -113,7 +114,10 @@ class MarketModel(mesa.Model):
         n_firms, n_holes = len(self.firms), len(HOLES)
         self._failure_base = mkt.failure_base.as_tuple()
         self.step_discount = (1.0 + mkt.annual_discount_rate) ** (-1.0 / mkt.steps_per_year)
-        self.market_metrics: dict[str, float] = dict.fromkeys(MARKET_METRICS, 0.0)
+        self._market_metrics: dict[str, float] = dict.fromkeys(MARKET_METRICS, 0.0)
+        #: This step's market metrics, in :attr:`market_metrics` when read (a sweep's never are).
+        self._market_row = np.zeros(len(MARKET_METRICS), dtype=np.int64)
+        self._market_row_read = True
         #: Per-customer tables taken every ``run.customer_snapshot_every`` steps (if set).
         self.customer_snapshots: list[pd.DataFrame] = []
         self._purchases: list[np.ndarray] = []
@@ -142,9 +146,12 @@ class MarketModel(mesa.Model):
                                **vars(self._arrays))
         self._rows_filled = c.n_initial  # rows of the people who have arrived so far
         self._switches = np.zeros(n_firms)
+        #: The firms that adapt: only they move levers, review and switch strategies.
+        self._adaptive = [f for f in self.firms if f.spec.adaptive is not None]
         self._lever_source: list[Levers] = []
         self._refresh_levers()
         self._arrays.arrival_levers[:] = self._arrays.levers
+        self._levers_moved = False  # since arrival_levers were last copied from them
         with _python_integers(self._as_python):
             arrive_initial(self._work, c.n_initial)
         self.datacollector = MetricsCollector(Firm, mesa_agent_records)
@@ -155,25 +162,29 @@ class MarketModel(mesa.Model):
         prices, the customers' step, the accounts, the collection, the firms' reviews."""
         if self._as_python and not compile_ahead.running():
             self._use_compiled_engine()
-        arrivals = self._arrival_rows()
-        work = self._arrays
-        work.arrival_levers[:] = work.levers
-        self._set_prices()
-        with _python_integers(self._as_python):
-            lapsed = self._customer_step(self._work, self.steps, arrivals.start, len(arrivals))
-        if self.steps == 1 and not self._as_python:
+        steps = self.steps
+        arrivals_from, arrivals = self._arrival_rows(steps)
+        if self._levers_moved:
+            self._arrays.arrival_levers[:] = self._arrays.levers
+            self._levers_moved = False
+        self._set_prices(steps)
+        if self._as_python or not jit.COMPILED:
+            with _python_integers(True):
+                lapsed = self._customer_step(self._work, steps, arrivals_from, arrivals)
+        else:  # no context to enter: a step of a small market is a few hundred µs
+            lapsed = self._customer_step(self._work, steps, arrivals_from, arrivals)
+        if steps == 1 and not self._as_python:
             jit.mark_compiled()
         self._book(lapsed)
         self.datacollector.collect(self)
-        if self.steps >= self.scenario.run.steps:  # the market is sized for run.steps
+        if steps >= self._run_steps:  # the market is sized for run.steps
             self.running = False
-        every = self.scenario.run.customer_snapshot_every
-        if every and self.steps % every == 0:
-            self.customer_snapshots.append(self.customer_table().assign(step=self.steps))
-        if self.scenario.run.record_purchases:
+        if self._snapshot_every and steps % self._snapshot_every == 0:
+            self.customer_snapshots.append(self.customer_table().assign(step=steps))
+        if self._record_purchases:
             self._keep_purchases()
-        for f in self.firms:
-            f.review(self.steps, self.scenario.strategies, self.step_discount, self.rng)
+        for f in self._adaptive:
+            f.review(steps, self.scenario.strategies, self.step_discount, self.rng)
 
     def _use_compiled_engine(self) -> None:
         """From the next step on, the compiled engine over the same arrays (the random
@@ -182,53 +193,60 @@ class MarketModel(mesa.Model):
         self._work = workspace(self.state, jit.COMPILED, **vars(self._arrays))
         self._as_python = False
 
-    def _arrival_rows(self) -> range:
-        """The rows this step's newcomers fill. Rows are reserved for ``run.steps`` steps
-        of arrivals; past them there is no room (checked before anything changes)."""
-        c = self.scenario.customers
-        rows = range(self._rows_filled, c.n_initial + c.arrived_by(self.steps))
-        if rows.stop > self.state.n:
+    def _arrival_rows(self, step: int) -> tuple[int, int]:
+        """The first row and the number of rows this step's newcomers fill. Rows are
+        reserved for ``run.steps`` steps of arrivals; past them there is no room (checked
+        before anything changes)."""
+        start, c = self._rows_filled, self.scenario.customers
+        stop = (self._rows_by_step[step] if step < len(self._rows_by_step)
+                else c.n_initial + c.arrived_by(step))
+        if stop > self.state.n:
             raise RuntimeError(
-                f"step {self.steps} is past the {self.scenario.run.steps} steps this market "
-                f"was sized for (run.steps; {c.arrivals_at(self.steps)} arrivals this step)")
-        self._rows_filled = rows.stop
-        return rows
+                f"step {step} is past the {self.scenario.run.steps} steps this market "
+                f"was sized for (run.steps; {stop - start} arrivals this step)")
+        self._rows_filled = stop
+        return start, stop - start
 
-    def _set_prices(self) -> None:
+    def _set_prices(self, step: int) -> None:
         """Firms answer rivals' promotions (if the market responds) and set this step's
         price and promotion depth, written into the workspace (one value per firm)."""
-        for f in self.firms:
+        for f in self._adaptive:
             f.move_levers()
         self._refresh_levers()
-        response = self.scenario.market.price_response
+        firms = self.firms
+        response = self._price_response
         if response > 0:
-            depths_before = [f.discount_depth for f in self.firms]
-            for f in self.firms:
+            depths_before = [f.discount_depth for f in firms]
+            for f in firms:
                 rivals = [d for i, d in enumerate(depths_before) if i != f.index]
                 f.respond_to_rivals(rivals, response)
-        depths = [f.promotion_depth(self.steps) for f in self.firms]
-        prices = [promotion_price(list_price, d)
-                  for list_price, d in zip(self._list_prices, depths, strict=True)]
-        self._arrays.promo_price[:] = prices
-        self._arrays.depth[:] = depths
+        # element by element: numpy's conversion of a list costs more for a few firms
+        price, depth, list_prices = self._arrays.promo_price, self._arrays.depth, self._list_prices
+        for i, f in enumerate(firms):
+            depth[i] = d = f.promotion_depth(step)
+            price[i] = promotion_price(list_prices[i], d)
 
     def _book(self, lapsed: int) -> None:
-        """The firms' accounts of the step (:func:`sim.model.accounts.book_firms`) and the
-        market's counts and lifecycle."""
+        """The firms' accounts of the step and the market's counts and lifecycle
+        (:func:`sim.model.accounts.book_step`, one compiled call)."""
         work = self._arrays
-        self._switches[:] = [f.strategy_switches for f in self.firms]
-        accounts.book_firms(self.firm_table, work.flows, work.stocks, self._spend_per_customer,
-                            work.promo_price, work.depth, self._switches,
-                            self.step_discount ** self.steps)
-        counts = work.counts.tolist()
-        self.market_metrics.update(zip(MARKET_COUNTS, counts[:_N_MARKET_COUNTS], strict=True))
-        # As Python numbers: numpy's per-call cost on a few elements exceeds the sums.
-        active, new = (int(sum(row)) for row in work.stocks[:2].tolist())
-        people = work.by_presence.tolist()
-        self.market_metrics.update(
-            lifecycle_absent=people[Presence.ABSENT], lifecycle_gone=people[Presence.GONE],
-            lifecycle_new=new, lifecycle_regular=active - new, lifecycle_lapsed=int(lapsed),
-            lifecycle_potential=people[Presence.PRESENT] - active - int(lapsed))
+        if self._adaptive:  # only a review switches strategies
+            self._switches[:] = [f.strategy_switches for f in self.firms]
+        accounts.book_step(self.firm_table, self._market_row, work.flows, work.stocks,
+                           work.counts, work.by_presence, lapsed, self._spend_per_customer,
+                           work.promo_price, work.depth, self._switches,
+                           self.step_discount ** self.steps)
+        self._market_row_read = False
+
+    @property
+    def market_metrics(self) -> dict[str, float]:
+        """This step's market metrics by :data:`sim.model.metrics.MARKET_METRICS` name
+        (zeros before the first step)."""
+        if not self._market_row_read:
+            self._market_metrics.update(zip(MARKET_METRICS, self._market_row.tolist(),
+                                            strict=True))
+            self._market_row_read = True
+        return self._market_metrics
 
     def _keep_purchases(self) -> None:
         rows = int(self._arrays.counts[_RECORDED])
@@ -257,6 +275,12 @@ class MarketModel(mesa.Model):
                                  "build a new MarketModel for another size or network")
             arrays.params[:] = record(scenario)
         self._market_scenario = scenario
+        run = scenario.run
+        self._run_steps = run.steps
+        self._snapshot_every = run.customer_snapshot_every
+        self._record_purchases = run.record_purchases
+        self._price_response = scenario.market.price_response
+        self._rows_by_step = rows_by_step(scenario.customers, run.steps)
 
     # ------------------------------------------------------------------ levers
     def refresh_levers(self) -> None:
@@ -272,9 +296,10 @@ class MarketModel(mesa.Model):
         change, so an unchanged set of records needs nothing new."""
         levers = [f.levers for f in self.firms]
         if len(levers) == len(self._lever_source) and all(
-                new is old for new, old in zip(levers, self._lever_source, strict=True)):
+                map(operator.is_, levers, self._lever_source)):
             return
         self._lever_source = levers
+        self._levers_moved = True
         work, mkt = self._arrays, self.scenario.market
         work.levers[:] = [[getattr(lv, name) for lv in levers] for name in LEVER_NAMES]
         self._list_prices = [lv.list_price for lv in levers]
@@ -377,18 +402,8 @@ class MarketModel(mesa.Model):
 def _python_integers(as_python: bool) -> Any:
     """Run as Python the loops work on numpy scalars, whose unsigned overflow (the random
     stream's arithmetic, modulo 2**64 by design) would warn."""
-    return np.errstate(over="ignore") if as_python or not jit.COMPILED else _no_context
-
-
-class _NoContext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_no_context = _NoContext()
+    return (np.errstate(over="ignore") if as_python or not jit.COMPILED
+            else contextlib.nullcontext())
 
 
 def warm_up() -> None:

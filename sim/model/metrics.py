@@ -107,10 +107,9 @@ class MetricsCollector(mesa.DataCollector):
     """
 
     def __init__(self, firm_type: type[mesa.Agent], mesa_agent_records: bool = False):
-        reporters = metric_reporters(firm_type)
+        reporters = metric_reporters(firm_type, agents=mesa_agent_records)
         super().__init__(model_reporters=reporters["model_reporters"],
-                         agenttype_reporters=(reporters["agenttype_reporters"]
-                                              if mesa_agent_records else None))
+                         agenttype_reporters=reporters.get("agenttype_reporters"))
         self.firm_type = firm_type
         self._firm_steps: list[int] = []
         self._firm_tables: list[np.ndarray] = []
@@ -151,14 +150,16 @@ class MetricsCollector(mesa.DataCollector):
         return super().get_agenttype_vars_dataframe(agent_type)
 
 
-def metric_reporters(firm_type: type[mesa.Agent]) -> dict[str, dict]:
+def metric_reporters(firm_type: type[mesa.Agent], agents: bool = True) -> dict[str, dict]:
     """Mesa DataCollector arguments that report every metric declared here: the market's
-    from ``model.market_metrics``, each firm's from ``firm.metrics`` and its labels."""
-    return {
-        "model_reporters": {k: reporter("market_metrics", k) for k in MARKET_METRICS},
-        "agenttype_reporters": {firm_type: {**{k: reporter("metrics", k) for k in FIRM_METRICS},
-                                            **{k: reporter(k) for k in FIRM_LABELS}}},
-    }
+    from ``model.market_metrics``, each firm's from ``firm.metrics`` and its labels
+    (``agents=False``: the market's only, for a collector that keeps the firms' itself)."""
+    reporters = {"model_reporters": {k: reporter("market_metrics", k) for k in MARKET_METRICS}}
+    if agents:
+        reporters["agenttype_reporters"] = {
+            firm_type: {**{k: reporter("metrics", k) for k in FIRM_METRICS},
+                        **{k: reporter(k) for k in FIRM_LABELS}}}
+    return reporters
 
 
 def reporter(attribute: str, key: str | None = None) -> Callable[[Any], Any]:
