@@ -17,11 +17,7 @@ from sim.model import MarketModel
 from sim.rules.occasions import occasion_rate, trusting_occasion_chance
 from sim.scenario import ScenarioError, load_scenario
 from sim.verify.reference import ReferenceModel
-from sim.verify.reference_docking import (
-    compare_outcomes,
-    equivalence_scenario,
-    replication_outcomes,
-)
+from sim.verify.reference_docking import dock, equivalence_scenario, replication_outcomes
 
 CDNOW = "scenarios/cdnow.toml"
 
@@ -76,10 +72,7 @@ def test_the_engine_docks_with_the_reference_model_with_growth_on():
     full trust: profit, churn and trust shares agree within 99 % Welch bounds."""
     scenario = equivalence_scenario("headline", 200, 40).with_overrides({
         "customers.frequency_growth": 3.0, "customers.purchase_probability": 0.2})
-    rows = compare_outcomes(
-        replication_outcomes(lambda s: MarketModel(scenario, seed=s), 40, 20, 8),
-        replication_outcomes(lambda s: ReferenceModel(scenario, seed=s), 40, 20, 9),
-        "docking frequency growth")
+    rows = dock(scenario, 40, 20, 8, "docking frequency growth")
     failed = [r.check for r in rows if not r.passed]
     assert not failed, failed
 

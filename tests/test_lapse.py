@@ -19,11 +19,7 @@ from sim.model.population import initial_state
 from sim.rules.occasions import lapse_chance, occasion_rate
 from sim.scenario import ScenarioError, load_scenario
 from sim.verify.reference import ReferenceModel
-from sim.verify.reference_docking import (
-    compare_outcomes,
-    equivalence_scenario,
-    replication_outcomes,
-)
+from sim.verify.reference_docking import dock, equivalence_scenario
 
 CDNOW = "scenarios/cdnow.toml"
 
@@ -110,14 +106,11 @@ def test_lapse_draws_come_last():
 def test_the_engine_docks_with_the_reference_model_with_lapse_on():
     """Headline market at 200 customers and 40 steps, lapse (mean 3 % a step, gamma shape
     1) and exits (1 %) on: profit, churn and trust shares agree within 99 % Welch bounds
-    (:func:`sim.verify.reference_docking.compare_outcomes`), and so do the exits."""
+    (:func:`sim.verify.reference_docking.dock`), and so do the exits."""
     scenario = equivalence_scenario("headline", 200, 40).with_overrides({
         "customers.lapse_probability": 0.03, "customers.lapse_rate_shape": 1.0,
         "customers.exit_probability": 0.01, "customers.arrivals_per_step": 3})
-    rows = compare_outcomes(
-        replication_outcomes(lambda s: MarketModel(scenario, seed=s), 40, 20, 8),
-        replication_outcomes(lambda s: ReferenceModel(scenario, seed=s), 40, 20, 9),
-        "docking lapse")
+    rows = dock(scenario, 40, 20, 8, "docking lapse")
     failed = [r.check for r in rows if not r.passed]
     assert not failed, failed
 

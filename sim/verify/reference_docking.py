@@ -98,9 +98,17 @@ def equivalence(name: str, n: int = 200, steps: int = 60, replications: int = 30
     ``model`` is the fast model's class (tests pass a broken one).
     """
 
-    scenario = equivalence_scenario(name, n, steps)
+    return dock(equivalence_scenario(name, n, steps), steps, replications, seed,
+                f"docking {name}", model)
+
+
+def dock(scenario: Scenario, steps: int, replications: int, seed: int, label: str,
+         model: type = MarketModel) -> list[Check]:
+    """Fast engine (``model``) vs :class:`~sim.verify.reference.ReferenceModel` on
+    ``scenario``: ``replications`` runs of ``steps`` each (seeds from ``seed`` for the fast
+    engine, ``seed + 1`` for the reference), compared by :func:`compare_outcomes`."""
     fast = replication_outcomes(lambda s: model(scenario, seed=s), steps,
                                 replications, seed)
     reference = replication_outcomes(lambda s: ReferenceModel(scenario, seed=s), steps,
                                      replications, seed + 1)
-    return compare_outcomes(fast, reference, f"docking {name}")
+    return compare_outcomes(fast, reference, label)
