@@ -31,7 +31,7 @@ from sim.engine.state import FLOAT, CustomerState, Presence, workspace
 from sim.model import accounts, compile_ahead
 from sim.model.firm import Firm
 from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, MetricsCollector
-from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle, rows_by_step
+from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle
 from sim.network import Graph, build_graph
 from sim.rules import elementwise, trust
 from sim.rules.economics import relationship_spend
@@ -168,10 +168,7 @@ class MarketModel(mesa.Model):
             self._arrays.arrival_levers[:] = self._arrays.levers
             self._levers_moved = False
         self._set_prices(steps)
-        if self._as_python or not jit.COMPILED:
-            with _python_integers(True):
-                lapsed = self._customer_step(self._work, steps, arrivals_from, arrivals)
-        else:  # no context to enter: a step of a small market is a few hundred µs
+        with _python_integers(self._as_python):
             lapsed = self._customer_step(self._work, steps, arrivals_from, arrivals)
         if steps == 1 and not self._as_python:
             jit.mark_compiled()
@@ -198,8 +195,7 @@ class MarketModel(mesa.Model):
         reserved for ``run.steps`` steps of arrivals; past them there is no room (checked
         before anything changes)."""
         start, c = self._rows_filled, self.scenario.customers
-        stop = (self._rows_by_step[step] if step < len(self._rows_by_step)
-                else c.n_initial + c.arrived_by(step))
+        stop = c.n_initial + c.arrived_by(step)
         if stop > self.state.n:
             raise RuntimeError(
                 f"step {step} is past the {self.scenario.run.steps} steps this market "
@@ -280,7 +276,6 @@ class MarketModel(mesa.Model):
         self._snapshot_every = run.customer_snapshot_every
         self._record_purchases = run.record_purchases
         self._price_response = scenario.market.price_response
-        self._rows_by_step = rows_by_step(scenario.customers, run.steps)
 
     # ------------------------------------------------------------------ levers
     def refresh_levers(self) -> None:

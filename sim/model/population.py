@@ -106,16 +106,6 @@ def _lapse_chances(c: CustomerSpec, n: int, rng: np.random.Generator) -> np.ndar
     return elementwise(occasions.occasion_probability)(rates).astype(FLOAT)
 
 
-def rows_by_step(c: CustomerSpec, steps: int) -> list[int]:
-    """Rows filled (people arrived) by the end of each step ``0 .. steps``:
-    ``c.n_initial + c.arrived_by(step)`` for every step at once."""
-    arrivals = np.full(steps + 1, c.arrivals_per_step, dtype=np.int64)
-    arrivals[0] = c.n_initial
-    given = min(len(c.arrival_schedule), steps)
-    arrivals[1:given + 1] = c.arrival_schedule[:given]
-    return np.cumsum(arrivals).tolist()
-
-
 def lifecycle(state: CustomerState, stage_with_firm: np.ndarray) -> np.ndarray:
     """Lifecycle stage of every customer, derived from presence, firm and trust stage.
 
