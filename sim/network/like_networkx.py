@@ -57,6 +57,12 @@ def watts_strogatz(n: int, k: int, p: float, seed: int) -> Graph:
     added: set[int] = set()
     rewired: list[int] = []
     degree = [2 * half] * n
+
+    def joined(u: int, w: int) -> bool:  # w is u, or u's neighbour now (ring or rewired)
+        key = u * n + w if u < w else w * n + u
+        return w == u or key in added or (not half < (w - u) % n < n - half
+                                          and key not in removed)
+
     pos, e = 0, 0  # the next word, the next edge
     while e < n_edges:
         if pos + 2 >= len(picks):  # room for a random() and a choice()
@@ -80,16 +86,12 @@ def watts_strogatz(n: int, k: int, p: float, seed: int) -> Graph:
         pos += 3
         if w >= n:
             w, pos = words.choice(pos, n, shift)
-        key = u * n + w if u < w else w * n + u
-        if w == u or key in added or (not half < (w - u) % n < n - half
-                                      and key not in removed):
+        if joined(u, w):
             # as networkx: draw again until w is neither u nor joined to u ...
             full = degree[u] >= n - 1
             while True:
                 w, pos = words.choice(pos, n, shift)
-                key = u * n + w if u < w else w * n + u
-                if full or not (w == u or key in added or (
-                        not half < (w - u) % n < n - half and key not in removed)):
+                if full or not joined(u, w):
                     break
             picks, below, hits = words.picks, words.below, words.hits
             if full:  # ... unless u is everyone's neighbour: then skip this rewiring
@@ -97,7 +99,7 @@ def watts_strogatz(n: int, k: int, p: float, seed: int) -> Graph:
                 continue
         v = (u + e // n + 1) % n
         removed.add(u * n + v if u < v else v * n + u)
-        added.add(key)
+        added.add(u * n + w if u < w else w * n + u)
         rewired.append(e)
         degree[v] -= 1
         degree[w] += 1
