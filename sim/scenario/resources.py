@@ -144,10 +144,10 @@ def estimate_model(scenario: Scenario) -> Estimate:
     n, firms, steps = scenario.capacity, scenario.n_firms, scenario.run.steps
     edges = undirected_edges(scenario)
     csr = CSR_COPIES * (CSR_BYTES_PER_NODE * n + CSR_BYTES_PER_DIRECTED_EDGE * 2 * edges)
-    if uses_networkx(scenario) and scenario.network.kind == "watts_strogatz":
-        build = WATTS_STROGATZ_BUILD_BYTES_PER_EDGE * edges + NETWORKX_BYTES_PER_NODE * n
-    elif uses_networkx(scenario):
-        build = NETWORKX_BYTES_PER_EDGE * edges + NETWORKX_BYTES_PER_NODE * n
+    if uses_networkx(scenario):
+        per_edge = (WATTS_STROGATZ_BUILD_BYTES_PER_EDGE
+                    if scenario.network.kind == "watts_strogatz" else NETWORKX_BYTES_PER_EDGE)
+        build = per_edge * edges + NETWORKX_BYTES_PER_NODE * n
     else:
         build = ARRAYS_BUILD_BYTES_PER_EDGE * edges
     every = scenario.run.customer_snapshot_every
