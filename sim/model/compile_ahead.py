@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from sim import engine
 from sim.engine import jit
 from sim.rules import RULES, rulebook
 
@@ -50,7 +51,7 @@ def start() -> bool:
         return False
     _other = _compiling_elsewhere()
     if _other is not None:  # an earlier run's compile, still going: wait for that one
-        log.info(NOTICE)
+        engine.say(NOTICE)
         return True
     package_parent = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
@@ -63,7 +64,7 @@ def start() -> bool:
     with contextlib.suppress(OSError):
         jit.cache_dir().mkdir(parents=True, exist_ok=True)
         (jit.cache_dir() / PID_FILE).write_text(str(_child.pid))
-    log.info(NOTICE)
+    engine.say(NOTICE)
     return True
 
 
