@@ -178,7 +178,7 @@ def test_a_second_writer_is_refused_with_the_holder_named(market, tmp_path):
 
 
 def test_two_cli_sweeps_at_once_leave_every_run_once(tmp_path):
-    # long enough that the first still holds the lock when the second starts
+    # long enough that the first still runs when it is seen holding the lock
     path = _sweep(tmp_path, MARKET.replace("{steps}", "3000"))
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out),
@@ -188,7 +188,12 @@ def test_two_cli_sweeps_at_once_leave_every_run_once(tmp_path):
     while not store.lock_holder(out) and time.monotonic() < deadline:
         assert first.poll() is None, first.stderr.read()
         time.sleep(0.05)
-    second = subprocess.run([*cmd, "--resume"], capture_output=True, text=True)
+    # Paused, the first cannot finish while the second starts up, however slow that is.
+    first.send_signal(signal.SIGSTOP)
+    try:
+        second = subprocess.run([*cmd, "--resume"], capture_output=True, text=True)
+    finally:
+        first.send_signal(signal.SIGCONT)
     assert first.wait(timeout=600) == 0, first.stderr.read()
     assert second.returncode == 2
     assert "being written by another sweep" in second.stderr
