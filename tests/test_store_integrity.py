@@ -235,7 +235,8 @@ def test_a_full_disk_ends_in_one_line_and_resume_restores_exact_results(tmp_path
 def test_ctrl_c_ends_in_one_line_with_the_resume_command(tmp_path):
     """The issue: Ctrl-C during `sweep --workers 1` printed ~40 lines of chained
     KeyboardInterrupt / numba errors and no hint to resume."""
-    path = _sweep(tmp_path, MARKET.replace("{steps}", "400"))
+    # long enough that the runs after the first one written take seconds, not a poll's time
+    path = _sweep(tmp_path, MARKET.replace("{steps}", "3000"))
     out = tmp_path / "out"
     log = tmp_path / "err.log"
     with log.open("w") as err:
