@@ -159,6 +159,55 @@ def test_a_replaced_rule_changes_the_compiled_engine_and_fails_the_docking(small
     pd.testing.assert_frame_equal(_trajectory(small), before)
 
 
+def _never_on_promotion(step, period, duration):
+    return False
+
+
+def _no_discount(list_price, depth):
+    return list_price
+
+
+def _no_failures(base, lever, mitigation):
+    return 0.0
+
+
+def _free_relationships(training, service, personalisation, training_cost, service_cost,
+                        personalisation_cost):
+    return 0.0
+
+
+@pytest.mark.parametrize("rule, replacement", [
+    ("promotion_active", _never_on_promotion), ("promotion_price", _no_discount),
+    ("failure_probability", _no_failures), ("relationship_spend", _free_relationships)])
+def test_a_replaced_rule_the_firms_apply_in_python_changes_the_default_engine(
+        small, rule, replacement):
+    """Rules the market applies around the compiled step (prices, failure chances, the
+    cost of relationships) follow a replacement too: the trajectory changes, and comes
+    back when the rule does."""
+    before = _trajectory(small)
+    with replaced(**{rule: replacement}):
+        changed = _trajectory(small)
+    assert not changed.equals(before), rule
+    pd.testing.assert_frame_equal(_trajectory(small), before)
+
+
+def test_no_module_beyond_the_rules_and_the_engine_binds_a_rule_by_name():
+    """A replacement reaches a caller only if the caller looks the rule up in its module
+    when it calls it (``pricing.promotion_price(...)``): the engine relinks the names it
+    imports (:func:`sim.engine.jit.link`), every other module must not import a rule."""
+    import ast
+
+    bound = []
+    for path in (ROOT / "sim").rglob("*.py"):
+        if path.relative_to(ROOT / "sim").parts[0] in ("rules", "engine"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sim.rules."):
+                bound += [f"{path.relative_to(ROOT)}: {alias.name}" for alias in node.names
+                          if alias.name in RULES]
+    assert not bound, bound
+
+
 def test_replaced_is_a_context_that_restores_and_checks_names():
     with replaced(update_trust=_flipped_trust_update):
         assert sim.rules.trust.update_trust is _flipped_trust_update

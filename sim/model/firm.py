@@ -17,7 +17,7 @@ import numpy as np
 from sim.model.accounts import COLUMN
 from sim.model.adaptation import choose_strategy, move_toward, review_score
 from sim.model.metrics import FIRM_METRICS
-from sim.rules.pricing import promotion_active
+from sim.rules import pricing
 from sim.scenario import FirmSpec, Levers
 
 
@@ -91,7 +91,7 @@ class Firm(mesa.Agent):
     def promotion_depth(self, step: int) -> float:
         """Discount depth in force at ``step`` under the promotion schedule (0 if off)."""
         lv = self.levers
-        on = promotion_active(step, lv.discount_period, lv.discount_duration)
+        on = pricing.promotion_active(step, lv.discount_period, lv.discount_duration)
         return self.discount_depth if on else 0.0
 
     def move_levers(self) -> None:

@@ -33,10 +33,7 @@ from sim.model.firm import Firm
 from sim.model.metrics import FIRM_METRICS, MARKET_METRICS, MetricsCollector
 from sim.model.population import LIFECYCLE_NAMES, initial_state, lifecycle
 from sim.network import Graph, build_graph
-from sim.rules import elementwise, trust
-from sim.rules.economics import relationship_spend
-from sim.rules.pricing import promotion_price
-from sim.rules.value import failure_probability
+from sim.rules import economics, elementwise, pricing, trust, value
 from sim.scenario import HOLE_LEVER, HOLES, LEVER_NAMES, Levers, Scenario, load_scenario
 
 SeedLike = int | np.random.SeedSequence | None
@@ -220,7 +217,7 @@ class MarketModel(mesa.Model):
         price, depth, list_prices = self._arrays.promo_price, self._arrays.depth, self._list_prices
         for i, f in enumerate(firms):
             depth[i] = d = f.promotion_depth(step)
-            price[i] = promotion_price(list_prices[i], d)
+            price[i] = pricing.promotion_price(list_prices[i], d)
 
     def _book(self, lapsed: int) -> None:
         """The firms' accounts of the step and the market's counts and lifecycle
@@ -298,13 +295,14 @@ class MarketModel(mesa.Model):
         work, mkt = self._arrays, self.scenario.market
         work.levers[:] = [[getattr(lv, name) for lv in levers] for name in LEVER_NAMES]
         self._list_prices = [lv.list_price for lv in levers]
-        work.failure_p[:] = [[failure_probability(base, getattr(lv, HOLE_LEVER[hole]),
-                                                  mkt.failure_mitigation)
+        work.failure_p[:] = [[value.failure_probability(base, getattr(lv, HOLE_LEVER[hole]),
+                                                        mkt.failure_mitigation)
                               for base, hole in zip(self._failure_base, HOLES, strict=True)]
                              for lv in levers]
         self._spend_per_customer = np.array([
-            relationship_spend(lv.training, lv.service, lv.personalisation, mkt.training_cost,
-                               mkt.service_cost, mkt.personalisation_cost) for lv in levers])
+            economics.relationship_spend(lv.training, lv.service, lv.personalisation,
+                                         mkt.training_cost, mkt.service_cost,
+                                         mkt.personalisation_cost) for lv in levers])
 
     @property
     def _lv(self) -> dict[str, np.ndarray]:
