@@ -21,13 +21,19 @@ import contextlib
 import hashlib
 import json
 import os
+import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 MANIFEST = "manifest.json"
+#: The packages whose versions a manifest records: with the seed, what a run's numbers
+#: depend on (a fit's design and solvers are scipy's, the draws numpy's and the engine
+#: numba's).
+RECORDED_PACKAGES = ("trustmarket", "numpy", "scipy", "numba", "pandas", "mesa", "networkx")
 #: Every file ``trustmarket run`` may write (``customers.parquet`` only with snapshots).
 RUN_FILES = ("summary.csv", "timeseries.csv", "market.csv", "seeds.csv", "crossovers.csv",
              "customers.parquet", "profit.png", "trust_ladder.png", "leaky_bucket.png",
@@ -152,6 +158,7 @@ class OutputFolder:
             "command": self.command,
             "argv": list(argv),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": software_versions(),
             **(extra or {}),
             "files": {Path(f).name: {"bytes": Path(f).stat().st_size, "sha256": _sha256(Path(f))}
                       for f in files if Path(f).is_file()},
@@ -160,6 +167,15 @@ class OutputFolder:
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
         os.replace(tmp, self.path / MANIFEST)
         return stale
+
+
+def software_versions() -> dict[str, str]:
+    """Python's version and those of :data:`RECORDED_PACKAGES` installed here."""
+    found = {"python": platform.python_version()}
+    for name in RECORDED_PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
 
 
 def named(*names: str) -> Callable[[str], bool]:

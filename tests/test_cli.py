@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 
+import numba
+import numpy as np
 import pandas as pd
 
 from sim.cli import main
@@ -106,6 +109,10 @@ def test_a_reused_folder_keeps_only_this_runs_files_and_a_manifest(tmp_path, cap
                                       "trust_ladder.png", "leaky_bucket.png",
                                       "provenance.json"}
     assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
+    versions = manifest["versions"]  # what the numbers depend on besides the seed
+    assert versions["python"] == platform.python_version()
+    assert versions["numpy"] == np.__version__ and versions["numba"] == numba.__version__
+    assert {"trustmarket", "scipy", "mesa"} <= set(versions)
 
 
 def test_a_folder_of_another_command_is_refused(tmp_path, capsys, monkeypatch):
