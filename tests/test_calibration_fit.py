@@ -10,10 +10,11 @@ import pytest
 from sim.calibration import bgnbd
 from sim.calibration.emulator import fit_emulator, n_terms, quadratic_terms
 from sim.calibration.fit import Calibration, FitSettings
+from sim.calibration.forecast import repeat_count_fit
 from sim.calibration.parameters import CORRELATION, LOGIT, PURCHASE_PARAMETERS, RATE, to_free
 from sim.calibration.posterior import Distance, precision_root, sample_posterior
 from sim.calibration.simulators import ProcessSimulator, dropout_chances, occasion_chances
-from sim.calibration.spend import decompose, fit_spend
+from sim.calibration.spend import decompose, fit_spend, simulated_cohorts
 from sim.calibration.statistics import StatisticSet, rfm
 from sim.calibration.store import CalibrationStore, StoreError
 
@@ -168,6 +169,37 @@ def test_spend_is_fitted_with_the_purchases_held_fixed():
     assert spend.sigma == pytest.approx(0.5, abs=0.05)
     low, high = spend.interval()["customers.spend_sigma"]
     assert low <= 0.5 <= high
+
+
+def test_spend_intervals_carry_the_simulations_noise_as_well_as_the_logs():
+    """The fit compares the log with simulated transactions, a sample too; every fit with
+    one seed shares their noise. With one simulated cohort the size of the log (the two
+    noises alike), the 95 % interval of the log median must be as wide as both together:
+    its implied s.d. within 20 % of sqrt(bootstrap variance + variance over 30 fit seeds)."""
+    # the pipeline simulates 16 log-sized cohorts' worth, in at least four cohorts
+    assert [simulated_cohorts(scale) for scale in (1, 3, 4, 100)] == [16, 6, 4, 4]
+    sim, cohort, _, _ = _log_and_set(seed=12, customers=600)
+    fits = [fit_spend(sim, TRUTH, cohort, 30, 1, 200, [np.random.SeedSequence([8, k])],
+                      np.random.default_rng(0)) for k in range(30)]
+    over_seeds = np.var([np.log(f.median) for f in fits], ddof=1)
+    one = fits[0]
+    log_draws = np.log(one.draws[:, 0])
+    implied = np.diff(np.log(one.interval()["customers.spend_median"]))[0] / (2 * 1.96)
+    bootstrap = np.var(np.log(fit_spend(sim, TRUTH, cohort, 30, 1, 200,
+                                        [np.random.SeedSequence([8, k]) for k in range(40)],
+                                        np.random.default_rng(0)).draws[:, 0]), ddof=1)
+    assert log_draws.size == 200
+    assert implied == pytest.approx(np.sqrt(bootstrap + over_seeds), rel=0.2)
+
+
+def test_the_repeat_counts_fit_counts_only_parameters_fitted_to_them():
+    observed = np.array([500.0, 200, 100, 60, 40, 30, 20, 50])
+    expected = observed * 1.05 - np.array([0.0, 0, 0, 0, 0, 0, 0, 50]) * 0.35
+    alone = repeat_count_fit(observed, expected, 4)
+    jointly = repeat_count_fit(observed, expected, 0)
+    assert alone.chi_square == jointly.chi_square
+    assert (alone.dof, jointly.dof) == (3, 7)
+    assert jointly.p_value > alone.p_value
 
 
 class CountingSimulator(ProcessSimulator):

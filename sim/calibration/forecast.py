@@ -183,7 +183,12 @@ def repeat_count_fit(observed: np.ndarray, expected: np.ndarray,
                      fitted_parameters: int) -> GoodnessOfFit:
     """Chi-square of observed against expected customers per repeat count (0..6, 7+),
     pooling the highest counts until every expected count is at least 5; degrees of
-    freedom: categories - 1 - fitted parameters (at least 1)."""
+    freedom: categories - 1 - ``fitted_parameters`` (at least 1).
+
+    Pass the number of parameters fitted to these counts alone; parameters fitted to other
+    statistics as well count 0 — the statistic then lies between chi-square on categories
+    - 1 - k and on categories - 1 degrees of freedom (Chernoff & Lehmann 1954), and the
+    larger is the one that does not reject a right model too often."""
     observed, expected = np.asarray(observed, float), np.asarray(expected, float)
     while expected.size > 2 and expected[-1] < 5:
         observed = np.append(observed[:-2], observed[-2:].sum())

@@ -21,7 +21,7 @@ from sim.calibration.log import LogError, TransactionLog, check_window
 from sim.calibration.parameters import PURCHASE_PARAMETERS, Parameter
 from sim.calibration.report import Outcome
 from sim.calibration.simulators import Simulator
-from sim.calibration.spend import fit_spend
+from sim.calibration.spend import fit_spend, simulated_cohorts
 from sim.calibration.statistics import FITTED_DEFAULT, REPEAT_CAP, StatisticSet, rfm
 from sim.calibration.store import CalibrationStore
 from sim.calibration.timeline import Timeline
@@ -107,7 +107,8 @@ def run_calibration(simulator: Simulator, cohort: Cohort, plan: Plan,
     estimate = fit.estimate
     spend = None
     if plan.fit_spend:
-        seeds = [np.random.SeedSequence(s.seed, spawn_key=(3, i)) for i in range(4)]
+        seeds = [np.random.SeedSequence(s.seed, spawn_key=(3, i))
+                 for i in range(simulated_cohorts(s.scale))]
         spend = fit_spend(simulator, estimate, cohort, tl.calibration_steps, s.scale,
                           s.bootstrap, seeds, np.random.default_rng([s.seed, 4]),
                           s.confidence)
@@ -124,5 +125,7 @@ def run_calibration(simulator: Simulator, cohort: Cohort, plan: Plan,
                   plan.draws, s, progress)
     frequency = rfm(cohort, tl.calibration_steps)["frequency"].to_numpy()
     observed = np.bincount(np.minimum(frequency, REPEAT_CAP), minlength=REPEAT_CAP + 1)
-    goodness = repeat_count_fit(observed, fc.repeat_counts, len(plan.parameters))
+    counts_alone = tuple(plan.fitted) == ("repeat counts",)
+    goodness = repeat_count_fit(observed, fc.repeat_counts,
+                                len(plan.parameters) if counts_alone else 0)
     return Outcome(fit, spend, fc, goodness, cohort, statistic_set, start)

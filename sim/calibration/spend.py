@@ -9,7 +9,8 @@ simulations per seed — ``sigma = 0`` and ``sigma = 1`` at median 1 — give ``
 sigma without simulating again. The fit matches the log's quantiles
 (:data:`~sim.calibration.statistics.SPEND_QUANTILES`) in the bootstrap-variance-weighted
 distance, on a fine grid of sigma (the median then follows in closed form); intervals are
-percentile intervals over the same bootstrap of customers as the purchase fit.
+percentile intervals over the same bootstrap of customers as the purchase fit, widened for
+the simulations' own noise (:func:`simulated_cohorts`).
 
 Seed idea: per-customer spend that is heterogeneous and heavy-tailed — "80 % of profit
 comes from 20 % of customers".
@@ -29,6 +30,15 @@ from sim.calibration.statistics import SPEND_QUANTILES, bootstrap_weights, spend
 MEDIAN_KEY, SIGMA_KEY = "customers.spend_median", "customers.spend_sigma"
 #: The grid of sigma searched (the scenario allows 0..3).
 SIGMA_GRID = np.linspace(0.0, 3.0, 601)
+#: The simulated transactions the fit compares with, as a multiple of the log's: their
+#: quantiles' noise is the same in every fit of one seed, so it must be small.
+SIMULATED_VOLUME = 16
+
+
+def simulated_cohorts(scale: int) -> int:
+    """How many simulated cohorts of ``scale`` times the log's size the spend fit needs
+    for :data:`SIMULATED_VOLUME` (at least four)."""
+    return max(4, -(-SIMULATED_VOLUME // max(1, scale)))
 
 
 class SpendError(RuntimeError):
@@ -100,18 +110,26 @@ def fit_spend(simulator: Simulator, values: Mapping[str, float], cohort: Cohort,
               rng: np.random.Generator, confidence: float = 0.95) -> SpendFit:
     """Fit the basket median and sigma to the log's spend per transaction (see module).
 
-    ``values`` are the purchase parameters (estimates) and the scenario's others.
+    ``values`` are the purchase parameters (estimates) and the scenario's others. The
+    bootstrap draws, which carry the log's sampling noise, are spread further by
+    ``sqrt(1 + n_log / n_simulated)`` around the estimate: the simulated quantiles are a
+    sample too, ``n_simulated / n_log`` times the log's, and their error adds to the log's.
     """
     arrivals = cohort.arrivals(steps) * scale
-    grid = quantile_grid(*decompose(simulator, values, arrivals, steps, seeds))
+    rest, draw = decompose(simulator, values, arrivals, steps, seeds)
+    grid = quantile_grid(rest, draw)
     observed = spend_quantiles(cohort, steps)
     weights_b = bootstrap_weights(cohort.first_step, replicates, rng)
     boot = spend_quantiles(cohort, steps, weights_b)
     variance = np.maximum(boot.var(axis=0, ddof=1), 1e-12)
     w = 1.0 / variance
     log_median, sigma = _solve(grid, observed, w)
-    draws = np.array([_solve(grid, b, w) for b in boot])
+    in_log = int(((cohort.step <= steps) & (cohort.amount > 0)).sum())
+    widen = np.sqrt(1.0 + in_log / max(1, rest.size))
+    estimate = np.array([log_median, sigma])
+    draws = estimate + widen * (np.array([_solve(grid, b, w) for b in boot]) - estimate)
     draws[:, 0] = np.exp(draws[:, 0])
+    draws[:, 1] = np.maximum(draws[:, 1], SIGMA_GRID[0])  # spread, not below the grid
     at = int(np.argmin(np.abs(SIGMA_GRID - sigma)))
     return SpendFit(float(np.exp(log_median)), sigma, draws, observed,
                     grid[at] + log_median, variance, confidence)
