@@ -72,6 +72,33 @@ def test_bad_rows_are_all_reported_with_column_and_row(tmp_path, capsys):
     assert "column 'amount': negative amount" in err and "row 42 (line 43" in err
 
 
+@pytest.mark.parametrize("option, value, message", [
+    ("--scale", "0", "argument --scale: must be at least 1, got 0"),
+    ("--max-rounds", "0", "argument --max-rounds: must be at least 1, got 0"),
+    ("--workers", "two", "argument --workers/-w: not a whole number: 'two'"),
+    ("--replications", "1", "argument --replications: must be at least 2, got 1"),
+    ("--draws", "-1", "argument --draws: must be at least 0, got -1"),
+    ("--design-points", "7", "--design-points 7: a quadratic surface in 4 parameters has 15 "
+                             "coefficients"),
+])
+def test_impossible_fit_settings_are_refused_before_any_work(tmp_path, capsys, option, value,
+                                                              message):
+    """The issue's rule for bad input: a clear error, exit 2, nothing written — where a
+    zero was quietly taken as one and a small design failed after its first round."""
+    log = write_log(tmp_path, GOOD_ROWS)
+    args = [str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+            "--out", str(tmp_path / "out"), option, value]
+    if option == "--design-points":
+        code, err = run(args, capsys)
+    else:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["calibrate", *args])
+        code, err = exit_info.value.code, capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_transactions_before_the_calibration_start_are_refused(tmp_path, capsys):
     log = write_log(tmp_path, GOOD_ROWS + "early,1996-12-20,5\n")
     code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-start",

@@ -11,10 +11,12 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from sim.calibration.emulator import n_terms
 from sim.calibration.fit import FitSettings
 from sim.calibration.log import LogError, LogFormat, read_log
 from sim.calibration.parameters import SPEND_PARAMETERS, purchase_parameters
@@ -35,12 +37,17 @@ def date(text: str) -> pd.Timestamp:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} ({exc})") from exc
 
 
-def whole(text: str) -> int:
-    """argparse type: a whole number >= 0."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
-    return value
+def at_least(minimum: int) -> Callable[[str], int]:
+    """argparse type: a whole number >= ``minimum``."""
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return whole
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -70,14 +77,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     f.add_argument("--simulator", choices=SIMULATORS, default="market",
                    help="market: the scenario's whole market (default); process: the "
                         "purchase process alone (a discrete-time BG/NBD, for comparison)")
-    f.add_argument("--design-points", type=whole, default=0,
-                   help="simulations per design round (default: 8 per surface coefficient)")
-    f.add_argument("--max-rounds", type=whole, default=6, help="design rounds at most")
-    f.add_argument("--scale", type=whole, default=1,
+    f.add_argument("--design-points", type=at_least(0), default=0,
+                   help="simulations per design round, rounded up to a power of two "
+                        "(default 0: 8 per surface coefficient)")
+    f.add_argument("--max-rounds", type=at_least(1), default=6, help="design rounds at most")
+    f.add_argument("--scale", type=at_least(1), default=1,
                    help="simulated cohort size as a multiple of the log's (default 1)")
-    f.add_argument("--replications", type=whole, default=20,
-                   help="forecast simulations at the estimate (default 20)")
-    f.add_argument("--draws", type=whole, default=40,
+    f.add_argument("--replications", type=at_least(2), default=20,
+                   help="forecast simulations at the estimate (at least 2; default 20)")
+    f.add_argument("--draws", type=at_least(0), default=40,
                    help="forecast simulations at posterior draws (predictive band; default 40)")
     f.add_argument("--fit-statistics", default=",".join(FITTED_DEFAULT),
                    help="families the fit matches, comma-separated, from: "
@@ -85,7 +93,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "the others are reported as checks)")
     f.add_argument("--no-spend", action="store_true", help="keep the scenario's spend")
     f.add_argument("--seed", type=int, default=FitSettings.seed, help="root seed")
-    f.add_argument("--workers", "-w", type=whole, default=1, help="worker processes")
+    f.add_argument("--workers", "-w", type=at_least(1), default=1, help="worker processes")
     f.add_argument("--resume", action="store_true",
                    help="continue an interrupted calibration in --out")
     f.add_argument("--quiet", "-q", action="store_true", help="no progress")
@@ -106,6 +114,24 @@ def fitted_families(text: str) -> tuple[str, ...]:
                          f"{', '.join(map(repr, unknown)) or '(none given)'}; choose from "
                          f"{', '.join(FAMILIES)}")
     return names
+
+
+def check_design(settings: FitSettings, parameters: int) -> None:
+    """Refuse a design too small for the response surface before anything is simulated.
+
+    Raises
+    ------
+    ValueError
+        If a round of ``settings.design_points`` (rounded up to a power of two) cannot fit a
+        quadratic in ``parameters`` parameters.
+    """
+    points, terms = settings.points(parameters), n_terms(parameters)
+    if points <= terms:
+        raise ValueError(
+            f"--design-points {settings.design_points}: a quadratic surface in {parameters} "
+            f"parameters has {terms} coefficients and needs more design points per round "
+            f"than that ({settings.design_points} rounds up to {points}); give at least "
+            f"{terms + 1}, or 0 for the default ({FitSettings().points(parameters)})")
 
 
 def log_format(args: argparse.Namespace) -> LogFormat:
@@ -135,18 +161,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     scenario = load_scenario(args.scenario)
     try:
+        parameters = purchase_parameters(scenario.customers)
+        check_design(FitSettings(design_points=args.design_points), len(parameters))
         log = read_log(args.log, log_format(args))
         start = args.calibration_start or log.table["date"].min()
         timeline = make_timeline(start, args.calibration_end, args.holdout_end,
                                  scenario.market.steps_per_year)
         cohort = prepare(log, timeline)
-        settings = FitSettings(design_points=args.design_points,
-                               max_rounds=max(1, args.max_rounds), scale=max(1, args.scale),
-                               seed=args.seed, workers=max(1, args.workers))
-        plan = Plan(timeline, settings, replications=max(2, args.replications),
+        settings = FitSettings(design_points=args.design_points, max_rounds=args.max_rounds,
+                               scale=args.scale, seed=args.seed, workers=args.workers)
+        plan = Plan(timeline, settings, replications=args.replications,
                     draws=args.draws, fit_spend=not args.no_spend,
                     fitted=fitted_families(args.fit_statistics),
-                    parameters=purchase_parameters(scenario.customers))
+                    parameters=parameters)
         simulator = make_simulator(args.simulator, scenario, args.firm)
         store = CalibrationStore(args.out / "work", _fingerprint(args, log, scenario, plan),
                                  resume=args.resume)
