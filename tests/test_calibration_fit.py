@@ -202,6 +202,28 @@ def test_the_repeat_counts_fit_counts_only_parameters_fitted_to_them():
     assert jointly.p_value > alone.p_value
 
 
+def test_a_fit_to_the_scores_alone_samples_its_posterior():
+    """Four BG/NBD scores for four parameters (``--fit-statistics "BG/NBD scores"``): the
+    distance's curvature can be near singular, and the first proposal then fell wholly
+    outside the box and the sampler failed (seen on a 1,200-customer log). The posterior
+    is sampled from the box itself instead: finite intervals around the estimates."""
+    sim = ProcessSimulator(dropout_after_first=False)
+    truth = {"customers.purchase_probability": 0.05, "customers.occasion_rate_shape": 0.5,
+             "customers.dropout_probability": 0.3, "customers.dropout_concentration": 2.0}
+    first = np.concatenate([np.full(8, 150), np.zeros(18, int)])
+    cohort = sim.simulate(truth, first, 26, np.random.SeedSequence([3, 3]))
+    summary = rfm(cohort, 26)
+    aux = bgnbd.fit(summary["frequency"], summary["recency"], summary["age"])
+    stats = StatisticSet(26, auxiliary=(aux.r, aux.alpha, aux.a, aux.b),
+                         fitted=("BG/NBD scores",))
+    fit = Calibration(sim, PURCHASE_PARAMETERS, bgnbd.market_start(aux), {}, cohort, stats,
+                      FitSettings(seed=3)).run()
+    assert fit.posterior.effective_size > 50
+    for key, (low, high) in fit.interval().items():
+        assert np.isfinite([low, high]).all() and low <= fit.estimate[key] <= high, key
+    assert fit.estimate["customers.purchase_probability"] == pytest.approx(0.05, rel=0.25)
+
+
 class CountingSimulator(ProcessSimulator):
     """The stand-in, failing after a number of simulations (an interrupted run)."""
 

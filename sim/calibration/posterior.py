@@ -27,6 +27,8 @@ from sim.calibration.emulator import QuadraticEmulator
 RIDGE = 1e-3
 #: Degrees of freedom of the multivariate-t proposal.
 PROPOSAL_DOF = 5.0
+#: Fewer proposals than this inside the region: sample the region uniformly instead.
+MIN_INSIDE = 100
 
 
 def precision_root(covariance: np.ndarray) -> np.ndarray:
@@ -105,6 +107,14 @@ def _importance(distance: Distance, center: np.ndarray, cov: np.ndarray, region:
     return z, np.exp(log_w - special.logsumexp(log_w))
 
 
+def _uniform_importance(distance: Distance, region: np.ndarray, rng: np.random.Generator,
+                        proposals: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draws uniform on ``region`` (the flat prior itself) and their normalised weights."""
+    z = region[:, 0] + rng.random((proposals, region.shape[0])) * (region[:, 1] - region[:, 0])
+    log_w = -0.5 * distance(z)
+    return z, np.exp(log_w - special.logsumexp(log_w))
+
+
 def sample_posterior(distance: Distance, estimate: np.ndarray, covariance: np.ndarray,
                      region: np.ndarray, hard_bounds: np.ndarray, rng: np.random.Generator,
                      proposals: int = 20_000, keep: int = 4_000) -> Posterior:
@@ -118,10 +128,12 @@ def sample_posterior(distance: Distance, estimate: np.ndarray, covariance: np.nd
     region cuts the posterior off in that coordinate.
     """
     z, w = _importance(distance, estimate, 4.0 * covariance, region, rng, proposals)
+    if z.shape[0] < MIN_INSIDE:  # a near-singular covariance: the t missed the region
+        z, w = _uniform_importance(distance, region, rng, proposals)
     mean = w @ z
     spread = ((z - mean) * w[:, None]).T @ (z - mean)
     z2, w2 = _importance(distance, mean, 2.0 * spread, region, rng, proposals)
-    if 1.0 / (w2 ** 2).sum() > 1.0 / (w ** 2).sum():
+    if z2.shape[0] >= MIN_INSIDE and 1.0 / (w2 ** 2).sum() > 1.0 / (w ** 2).sum():
         z, w = z2, w2
     picked = z[rng.choice(z.shape[0], size=keep, p=w / w.sum())]
     width = region[:, 1] - region[:, 0]
