@@ -9,11 +9,12 @@ from pathlib import Path
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
 #: Each package's layer: a module may import from its own package and from lower layers.
-#: outputs and interrupts are plumbing any layer may use; preflight checks a command's
-#: inputs (scenario, claims, memory) before the command starts.
-LAYERS = {"outputs": 0, "interrupts": 0, "style": 0, "scenario": 0, "network": 1, "rules": 1,
-          "engine": 2, "model": 3, "experiment": 4, "report": 5, "sweep": 6, "verify": 6,
-          "calibration": 6, "claims": 7, "app": 8, "preflight": 8, "cli": 9}
+#: outputs, interrupts and argtypes are plumbing any layer may use; preflight checks a
+#: command's inputs (scenario, claims, memory) before the command starts.
+LAYERS = {"outputs": 0, "interrupts": 0, "argtypes": 0, "style": 0, "scenario": 0,
+          "network": 1, "rules": 1, "engine": 2, "model": 3, "experiment": 4, "report": 5,
+          "sweep": 6, "verify": 6, "calibration": 6, "claims": 7, "app": 8, "preflight": 8,
+          "cli": 9}
 
 
 def modules() -> dict[str, Path]:

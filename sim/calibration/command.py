@@ -11,11 +11,11 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from sim.argtypes import at_least
 from sim.calibration.emulator import n_terms
 from sim.calibration.fit import FitSettings
 from sim.calibration.log import LogError, LogFormat, read_log
@@ -35,19 +35,6 @@ def date(text: str) -> pd.Timestamp:
         return pd.Timestamp(text).normalize()
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} ({exc})") from exc
-
-
-def at_least(minimum: int) -> Callable[[str], int]:
-    """argparse type: a whole number >= ``minimum``."""
-    def whole(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-    return whole
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""What the commands share: exit codes, argument types, the default scenario, the model
+"""What the commands share: exit codes, the default scenario, the model
 class ``--engine`` names, and commands that write their own folder."""
 
 from __future__ import annotations
@@ -18,14 +18,6 @@ OK, FAILED, BAD_INPUT, INTERRUPTED = 0, 1, 2, 130
 def default_scenario() -> Path:
     """The headline scenario shipped in ``scenarios/``."""
     return HEADLINE
-
-
-def positive_int(text: str) -> int:
-    """argparse type: a whole number >= 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_allow_large(p: argparse.ArgumentParser) -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from sim import preflight
+from sim.argtypes import positive_int
 from sim.cli.common import (
     BAD_INPUT,
     FAILED,
@@ -16,7 +17,6 @@ from sim.cli.common import (
     default_scenario,
     into,
     model_class,
-    positive_int,
 )
 from sim.scenario import ScenarioError
 from sim.scenario.resources import ResourceError

@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 from sim import preflight
+from sim.argtypes import positive_int
 from sim.cli.common import (
     BAD_INPUT,
     FAILED,
     INTERRUPTED,
     OK,
     add_allow_large,
-    positive_int,
 )
 from sim.outputs import OutputError
 
