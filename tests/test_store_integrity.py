@@ -95,6 +95,8 @@ def test_every_part_is_checksummed_in_the_manifest(market, tmp_path):
         assert entry["bytes"] == p.stat().st_size
     assert sum(e["rows"] for e in manifest["parts"].values()) == 9
     assert not list(out.rglob("*.tmp")) and not (out / store.LOCK).exists()
+    versions = json.loads((out / "provenance.json").read_text())["versions"]
+    assert versions["pandas"] == pd.__version__ and "numba" in versions  # as run's manifest
 
 
 def test_a_copied_part_is_refused_by_analyze_and_quarantined_by_resume(market, tmp_path):

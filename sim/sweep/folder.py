@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.outputs import software_versions
 from sim.sweep.lock import now
 from sim.sweep.spec import SweepSpec
 
@@ -180,6 +181,7 @@ def start(spec: SweepSpec, out: Path, design: pd.DataFrame, resume: bool,
     record = {
         "trustmarket_version": __version__,
         "python": sys.version.split()[0],
+        "versions": software_versions(),
         "sweep_file": str(spec.source),
         "sweep_text": spec.text,
         "base_scenario": str(spec.base_path) if spec.base_path else None,
