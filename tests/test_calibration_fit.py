@@ -287,3 +287,17 @@ def test_the_forecast_reports_progress_per_simulation():
                       progress=lambda done, total, label: seen.append((done, total, label)))
     assert seen == [(k, 8, "forecast") for k in range(1, 9)]  # 3 + 3 + 2 simulations
     assert result.weekly.size == 26
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    (FitSettings(design_points=8), "design_points 8: a quadratic surface in 4 parameters "
+                                   "has 15 coefficients"),
+    (FitSettings(max_rounds=0), "max_rounds 0: must be at least 1"),
+    (FitSettings(scale=0), "scale 0: must be at least 1"),
+    (FitSettings(confidence=1.0), "confidence 1.0: must be between 0 and 1"),
+])
+def test_a_calibration_refuses_impossible_settings_before_simulating(settings, message):
+    _, cohort, stats, aux = _log_and_set(seed=16, customers=300, steps=20)
+    with pytest.raises(ValueError, match=message):
+        Calibration(CountingSimulator(fail_after=0), PURCHASE_PARAMETERS,
+                    bgnbd.market_start(aux), {}, cohort, stats, settings)

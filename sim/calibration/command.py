@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 
 from sim.argtypes import at_least
-from sim.calibration.emulator import n_terms
 from sim.calibration.fit import FitSettings
 from sim.calibration.log import LogError, LogFormat, read_log
 from sim.calibration.parameters import SPEND_PARAMETERS, purchase_parameters
@@ -109,16 +108,12 @@ def check_design(settings: FitSettings, parameters: int) -> None:
     Raises
     ------
     ValueError
-        If a round of ``settings.design_points`` (rounded up to a power of two) cannot fit a
-        quadratic in ``parameters`` parameters.
+        :meth:`FitSettings.check`'s reason, naming the option.
     """
-    points, terms = settings.points(parameters), n_terms(parameters)
-    if points <= terms:
-        raise ValueError(
-            f"--design-points {settings.design_points}: a quadratic surface in {parameters} "
-            f"parameters has {terms} coefficients and needs more design points per round "
-            f"than that ({settings.design_points} rounds up to {points}); give at least "
-            f"{terms + 1}, or 0 for the default ({FitSettings().points(parameters)})")
+    try:
+        settings.check(parameters)
+    except ValueError as exc:
+        raise ValueError(f"--{str(exc).replace('_', '-', 1)}") from None
 
 
 def log_format(args: argparse.Namespace) -> LogFormat:

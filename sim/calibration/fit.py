@@ -83,6 +83,30 @@ class FitSettings:
         wanted = self.design_points or 8 * n_terms(k)
         return 1 << max(0, int(np.ceil(np.log2(wanted))))
 
+    def check(self, k: int) -> None:
+        """Refuse settings no fit of ``k`` parameters can run, before anything is simulated.
+
+        Raises
+        ------
+        ValueError
+            Naming the setting, its value and what is allowed.
+        """
+        for name in ("max_rounds", "scale", "bootstrap", "workers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} {getattr(self, name)}: must be at least 1")
+        if self.design_points < 0:
+            raise ValueError(f"design_points {self.design_points}: must be 0 (the default) "
+                             "or more")
+        if not 0 < self.confidence < 1:
+            raise ValueError(f"confidence {self.confidence}: must be between 0 and 1")
+        points, terms = self.points(k), n_terms(k)
+        if points <= terms:
+            raise ValueError(
+                f"design_points {self.design_points}: a quadratic surface in {k} "
+                f"parameters has {terms} coefficients and needs more design points per "
+                f"round than that ({self.design_points} rounds up to {points}); give at "
+                f"least {terms + 1}, or 0 for the default ({FitSettings().points(k)})")
+
 
 @dataclass(frozen=True)
 class Targets:
@@ -201,6 +225,7 @@ class Calibration:
                  start: Mapping[str, float], fixed: Mapping[str, float], cohort: Cohort,
                  statistic_set: StatisticSet, settings: FitSettings,
                  store: CalibrationStore | None = None):
+        settings.check(len(parameters))
         self.simulator = simulator
         self.parameters = tuple(parameters)
         self.fixed = dict(fixed)
