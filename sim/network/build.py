@@ -17,7 +17,7 @@ from sim.scenario import NetworkSpec, Problem, Scenario, ScenarioError, graph_pa
 # Above ARRAY_BUILDER_THRESHOLD nodes ``builder = 'auto'`` draws generator graphs with the
 # array builders of :mod:`sim.network.arrays`: networkx needs ~27 s and 2.3 GB for a
 # 1M-node Watts-Strogatz graph and its conversion, the arrays ~2 s and 0.4 GB.
-from sim.scenario.schema import ARRAY_BUILDER_THRESHOLD
+from sim.scenario.limits import ARRAY_BUILDER_THRESHOLD
 
 
 def generate(spec: NetworkSpec, n_nodes: int, seed: int) -> Graph:

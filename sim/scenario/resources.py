@@ -23,8 +23,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.scenario.limits import ARRAY_BUILDER_THRESHOLD
 from sim.scenario.load import Scenario, graph_path
-from sim.scenario.schema import ARRAY_BUILDER_THRESHOLD
 
 MiB = 2**20
 GiB = 2**30
