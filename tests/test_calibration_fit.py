@@ -15,8 +15,9 @@ from sim.calibration.parameters import CORRELATION, LOGIT, PURCHASE_PARAMETERS, 
 from sim.calibration.posterior import Distance, precision_root, sample_posterior
 from sim.calibration.simulators import ProcessSimulator, dropout_chances, occasion_chances
 from sim.calibration.spend import decompose, fit_spend, simulated_cohorts
-from sim.calibration.statistics import StatisticSet, rfm
+from sim.calibration.statistics import StatisticSet, bootstrap_weights, rfm, stratified_covariance
 from sim.calibration.store import CalibrationStore, StoreError
+from sim.calibration.streams import DESIGN, FORECAST, MODEL_COVARIANCE, SPEND, stream
 
 TRUTH = {"customers.purchase_probability": 0.08, "customers.occasion_rate_shape": 0.8,
          "customers.dropout_probability": 0.2, "customers.dropout_concentration": 4.0}
@@ -144,7 +145,7 @@ def _log_and_set(seed: int, customers: int = 1500, steps: int = 30):
 def test_stand_in_calibration_recovers_known_parameters():
     """A log simulated from known parameters is calibrated back: each true value inside its
     95 % interval, each estimate within 3 posterior s.d. (free coordinates) of the truth
-    and the purchase chance within 15 %."""
+    and the purchase chance within 3 of its spread over logs."""
     sim, cohort, stats, aux = _log_and_set(seed=11)
     fit = Calibration(sim, PURCHASE_PARAMETERS, bgnbd.market_start(aux), {}, cohort, stats,
                       FitSettings(seed=3)).run()
@@ -154,7 +155,8 @@ def test_stand_in_calibration_recovers_known_parameters():
         assert low <= value <= high, (key, value, (low, high))
     errors = (fit.estimate_free - to_free(PURCHASE_PARAMETERS, TRUTH)) / fit.posterior.draws.std(0)
     assert np.all(np.abs(errors) < 3)
-    assert fit.estimate["customers.purchase_probability"] == pytest.approx(0.08, rel=0.15)
+    # over logs at this set the estimate spreads 8 % around a +5 % bias (docs/calibration.md)
+    assert fit.estimate["customers.purchase_probability"] == pytest.approx(0.08, rel=0.25)
     assert fit.posterior.effective_size > 500
 
 
@@ -301,3 +303,68 @@ def test_a_calibration_refuses_impossible_settings_before_simulating(settings, m
     with pytest.raises(ValueError, match=message):
         Calibration(CountingSimulator(fail_after=0), PURCHASE_PARAMETERS,
                     bgnbd.market_start(aux), {}, cohort, stats, settings)
+
+
+def test_the_exact_stratified_covariance_is_the_bootstrap_s():
+    rng = np.random.default_rng(21)
+    features = rng.gamma(0.5, size=(400, 3))
+    features[:, 1] += 2 * features[:, 0]  # correlated columns
+    strata = rng.integers(0, 5, 400)
+    features[strata == 0] += 3.0  # strata that differ: the within-stratum resampling shows
+    replicates = bootstrap_weights(strata, 20_000, rng) @ features / 400
+    bootstrap = np.cov(replicates, rowvar=False)
+    exact = stratified_covariance(features, strata)
+    # 20,000 replicates: the bootstrap's own relative error is about sqrt(2 / 20,000) = 1 %
+    assert np.allclose(exact, bootstrap, rtol=0.05, atol=0.05 * np.abs(bootstrap).max())
+    assert exact[0, 0] < np.cov(features, rowvar=False)[0, 0] / 400  # strata remove variance
+
+
+def test_each_purpose_draws_its_own_streams():
+    first = {purpose: [stream(7, purpose, 1, r).generate_state(1)[0] for r in range(3)]
+             for purpose in (DESIGN, SPEND, FORECAST)}
+    values = [v for vs in first.values() for v in vs] + [
+        stream(7, MODEL_COVARIANCE).generate_state(1)[0]]
+    assert len(set(values)) == len(values)
+
+
+def test_a_box_that_has_not_settled_is_reported():
+    from sim.calibration.report import unsettled_warning
+
+    _, cohort, stats, aux = _log_and_set(seed=17, customers=600, steps=20)
+    def fit(rounds):
+        return Calibration(ProcessSimulator(), PURCHASE_PARAMETERS, bgnbd.market_start(aux), {},
+                           cohort, stats, FitSettings(seed=1, max_rounds=rounds)).run()
+    cut_short, whole = fit(1), fit(6)
+    assert len(cut_short.rounds) == 1 and cut_short.unsettled  # the first box is too wide
+    assert set(cut_short.unsettled) <= {p.key for p in PURCHASE_PARAMETERS}
+    assert len(whole.rounds) < 6 and whole.unsettled == ()
+    assert "occasion_rate_shape" in unsettled_warning(("customers.occasion_rate_shape",), 1)
+
+
+@pytest.mark.parametrize("scale", [1, 3])
+def test_the_model_covariance_at_the_truth_is_the_log_bootstrap_s(scale):
+    """Simulated at the log's own parameters and rescaled to the log's size, the model's
+    covariance of the statistics matches the log's bootstrap covariance (scale included)."""
+    sim, cohort, stats, aux = _log_and_set(seed=18, customers=3000)
+    cal = Calibration(sim, PURCHASE_PARAMETERS, bgnbd.market_start(aux), {}, cohort, stats,
+                      FitSettings(seed=4, scale=scale, bootstrap=1000))
+    model = cal.model_covariance(to_free(PURCHASE_PARAMETERS, TRUTH))
+    log = cal.targets.covariance
+    ratio = np.sqrt(np.diag(model) / np.diag(log))
+    # 1,000 replicates and one log: each s.d. is known to a few per cent
+    assert np.all((ratio > 0.8) & (ratio < 1.25)), ratio
+    corr = lambda c: c / np.sqrt(np.outer(np.diag(c), np.diag(c)))  # noqa: E731
+    assert np.abs(corr(model) - corr(log)).max() < 0.15
+
+
+def test_model_weighting_changes_only_the_final_fit():
+    _, cohort, stats, aux = _log_and_set(seed=19, customers=800, steps=20)
+    def fit(model_weighting):
+        return Calibration(ProcessSimulator(), PURCHASE_PARAMETERS, bgnbd.market_start(aux), {},
+                           cohort, stats, FitSettings(seed=2, model_weighting=model_weighting)
+                           ).run()
+    log, model = fit(False), fit(True)
+    assert [r.estimate.tolist() for r in log.rounds] == [r.estimate.tolist() for r in model.rounds]
+    assert not np.allclose(log.estimate_free, model.estimate_free)
+    spread = log.posterior.draws.std(axis=0).max()
+    assert np.allclose(log.estimate_free, model.estimate_free, atol=0.5 * spread)

@@ -77,6 +77,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="families the fit matches, comma-separated, from: "
                         f"{', '.join(FAMILIES)} (default: {', '.join(FITTED_DEFAULT)}; "
                         "the others are reported as checks)")
+    f.add_argument("--weighting", choices=("log", "model"), default="log",
+                   help="covariance weighting the final fit: log: the log's bootstrap "
+                        "(default); model: the model's at the rounds' estimate (less "
+                        "bias where purchases are rare)")
     f.add_argument("--no-spend", action="store_true", help="keep the scenario's spend")
     f.add_argument("--seed", type=int, default=FitSettings.seed, help="root seed")
     f.add_argument("--workers", "-w", type=at_least(1), default=1, help="worker processes")
@@ -151,7 +155,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                  scenario.market.steps_per_year)
         cohort = prepare(log, timeline)
         settings = FitSettings(design_points=args.design_points, max_rounds=args.max_rounds,
-                               scale=args.scale, seed=args.seed, workers=args.workers)
+                               scale=args.scale, seed=args.seed, workers=args.workers,
+                               model_weighting=args.weighting == "model")
         plan = Plan(timeline, settings, replications=args.replications,
                     draws=args.draws, fit_spend=not args.no_spend,
                     fitted=fitted_families(args.fit_statistics),

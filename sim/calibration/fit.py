@@ -32,8 +32,9 @@ from sim.calibration.parallel import run_jobs
 from sim.calibration.parameters import Parameter, free_bounds, to_free, to_values
 from sim.calibration.posterior import Distance, Posterior, precision_root, sample_posterior
 from sim.calibration.simulators import Simulator
-from sim.calibration.statistics import StatisticSet, bootstrap_weights
+from sim.calibration.statistics import StatisticSet, bootstrap_weights, stratified_covariance
 from sim.calibration.store import CalibrationStore, RoundRecord
+from sim.calibration.streams import DESIGN, MODEL_COVARIANCE, stream
 
 #: An estimate this far out in its box (|u| in box half-widths) moves the box.
 EDGE = 0.75
@@ -41,6 +42,8 @@ EDGE = 0.75
 EDGE_MASS = 0.02
 #: Smallest half-width of a box, in free coordinates.
 MIN_HALF_WIDTH = 0.02
+#: Size, in log sizes, of the cohort the model's covariance of the statistics comes from.
+MODEL_VOLUME = 16
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ class FitSettings:
         Root seed of the design, the simulations and the bootstrap.
     workers
         Processes simulating at once.
+    model_weighting
+        Weight the final fit by the statistics' covariance the model implies at the
+        rounds' estimate (True) instead of the log's bootstrap covariance (False): less
+        small-sample bias where purchases are rare (docs/calibration.md, section 5).
     """
 
     design_points: int = 0
@@ -76,6 +83,7 @@ class FitSettings:
     initial_half_width: float = 1.0
     seed: int = 20261125
     workers: int = 1
+    model_weighting: bool = False
 
     def points(self, k: int) -> int:
         """Design points per round for ``k`` parameters: a power of two (Sobol points are
@@ -169,6 +177,9 @@ class FitResult:
     distance: float  #: D at the estimate (about chi-square, statistics - parameters d.f.)
     rounds: list[RoundSummary] = field(default_factory=list)
     simulations: int = 0
+    #: Parameters whose box had not settled when the rounds ran out (their intervals may
+    #: be too narrow: the posterior can reach beyond the last box's surface).
+    unsettled: tuple[str, ...] = ()
 
     @property
     def estimate_free(self) -> np.ndarray:
@@ -269,7 +280,8 @@ class Calibration:
                              (self.bounds[:, 1] - self.bounds[:, 0]) / 2)
             inside = np.abs(estimate - center) < EDGE * half
             cut = posterior.edge_mass >= EDGE_MASS
-            if np.all(inside & ~cut & (half <= 2.5 * wanted)):
+            settled = inside & ~cut & (half <= 2.5 * wanted)
+            if np.all(settled):
                 break  # the box holds the estimate and the posterior, and is at their scale
             if index + 1 < s.max_rounds:
                 center = estimate
@@ -277,10 +289,19 @@ class Calibration:
                 # (or whose estimate sat near the edge) grows instead.
                 half = np.where(inside & ~cut, wanted, np.maximum(1.5 * half, wanted))
                 half = np.minimum(half, (self.bounds[:, 1] - self.bounds[:, 0]) / 2)
+        if s.model_weighting:
+            # Weights from the log's own bootstrap correlate with its statistics (Altonji &
+            # Segal 1996); the model's, at the rounds' estimate, do not.
+            covariance = self.model_covariance(estimate)
+            distance = self._distance(distance.emulator, estimate, covariance)
+            estimate, value = distance.minimise(box, [estimate])
+            distance = self._distance(distance.emulator, estimate, covariance)
         final = sample_posterior(distance, estimate, distance.covariance(estimate), box,
                                  self.bounds, np.random.default_rng([s.seed, 3]))
         return FitResult(self.parameters, estimate, final, s.confidence, distance.emulator,
-                         self.targets, value, rounds, self.simulations)
+                         self.targets, value, rounds, self.simulations,
+                         tuple(p.key for p, ok in zip(self.parameters, settled, strict=True)
+                               if not ok))
 
     def _box(self, center: np.ndarray, half: np.ndarray) -> np.ndarray:
         return np.column_stack([np.maximum(center - half, self.bounds[:, 0]),
@@ -321,7 +342,7 @@ class Calibration:
                   index: int) -> Iterator[tuple[int, np.ndarray]]:
         jobs = [(int(i), (self.simulator, self.arrivals, self.statistic_set,
                           {**self.fixed, **to_values(self.parameters, design[i])},
-                          np.random.SeedSequence(self.settings.seed, spawn_key=(index, int(i)))))
+                          stream(self.settings.seed, DESIGN, index, int(i))))
                 for i in todo]
         yield from run_jobs(simulate_statistics, jobs, self.settings.workers)
 
@@ -335,15 +356,30 @@ class Calibration:
         inside = np.all(np.abs(z - center) <= half * (1 + 1e-9), axis=1)
         return fit_emulator(z[inside], stats[inside], center, half)
 
-    def _distance(self, emulator: QuadraticEmulator,
-                  at: np.ndarray | None = None) -> Distance:
-        """The synthetic-likelihood distance on ``emulator``: the statistics' bootstrap
-        covariance, plus the surface's own error at ``at`` if given."""
+    def _distance(self, emulator: QuadraticEmulator, at: np.ndarray | None = None,
+                  covariance: np.ndarray | None = None) -> Distance:
+        """The synthetic-likelihood distance on ``emulator``: the statistics' covariance
+        (the log's bootstrap unless given), plus the surface's own error at ``at`` if given."""
         used = self.targets.used
-        cov = self.targets.covariance
+        cov = self.targets.covariance if covariance is None else covariance
         if at is not None:
             cov = cov + emulator.prediction_covariance(at)
         return Distance(emulator, self.targets.observed[used], precision_root(cov))
+
+    def model_covariance(self, at: np.ndarray) -> np.ndarray:
+        """The statistics' covariance for a cohort of the log's size as the model implies it
+        at ``at``: one cohort of :data:`MODEL_VOLUME` log sizes simulated there, its
+        within-step bootstrap computed exactly. The log's, where the model's is degenerate."""
+        times = -(-MODEL_VOLUME // self.settings.scale)
+        cohort = self.simulator.simulate(
+            {**self.fixed, **to_values(self.parameters, at)}, self.arrivals * times,
+            self.statistic_set.calibration_steps,
+            stream(self.settings.seed, MODEL_COVARIANCE))
+        features = self.statistic_set.features(cohort)[:, self.targets.used]
+        covariance = stratified_covariance(features, cohort.first_step)
+        if np.any(np.diag(covariance) <= 0):
+            return self.targets.covariance
+        return covariance * (times * self.settings.scale)
 
     def _nearest(self, record: RoundRecord) -> np.ndarray:
         """The design point whose simulated statistics are nearest the log's."""

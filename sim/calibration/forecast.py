@@ -25,6 +25,7 @@ from sim.calibration.fit import FitSettings
 from sim.calibration.parallel import run_jobs
 from sim.calibration.simulators import Simulator
 from sim.calibration.statistics import REPEAT_CAP, StatisticSet, rfm, top_share, weekly_repeats
+from sim.calibration.streams import FORECAST, stream
 from sim.calibration.timeline import Timeline
 
 
@@ -132,7 +133,7 @@ def forecast(simulator: Simulator, estimate: Mapping[str, float],
     arrivals = cohort.arrivals(timeline.calibration_steps)
     def job(kind: str, r: int, values: Mapping[str, float], times: int) -> tuple:
         return (kind, r), (simulator, values, arrivals * times, timeline, statistic_set,
-                           np.random.SeedSequence(seed, spawn_key=(1 + "epb".index(kind[0]), r)))
+                           stream(seed, FORECAST, "epb".index(kind[0]), r))
     jobs = [job("estimate", r, estimate, scale) for r in range(replications)]
     jobs += [job("posterior", r, draws[r], scale) for r in range(replications)]
     jobs += [job("band", d, draws[replications + d], 1) for d in range(band_draws)]

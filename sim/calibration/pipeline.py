@@ -24,6 +24,7 @@ from sim.calibration.simulators import Simulator
 from sim.calibration.spend import fit_spend, simulated_cohorts
 from sim.calibration.statistics import FITTED_DEFAULT, REPEAT_CAP, StatisticSet, rfm
 from sim.calibration.store import CalibrationStore
+from sim.calibration.streams import SPEND, stream
 from sim.calibration.timeline import Timeline
 
 #: A cohort smaller than this cannot support the statistics.
@@ -107,7 +108,7 @@ def run_calibration(simulator: Simulator, cohort: Cohort, plan: Plan,
     estimate = fit.estimate
     spend = None
     if plan.fit_spend:
-        seeds = [np.random.SeedSequence(s.seed, spawn_key=(3, i))
+        seeds = [stream(s.seed, SPEND, i)
                  for i in range(simulated_cohorts(s.scale))]
         spend = fit_spend(simulator, estimate, cohort, tl.calibration_steps, s.scale,
                           s.bootstrap, seeds, np.random.default_rng([s.seed, 4]),

@@ -176,6 +176,15 @@ def holdout_summary(outcome: Outcome) -> dict[str, float]:
             "plug_in_forecast": fc.plug_in_holdout_total}
 
 
+def unsettled_warning(keys: tuple[str, ...], max_rounds: int) -> str:
+    """What to tell when the design box had not settled on ``keys`` after ``max_rounds``."""
+    names = ", ".join(k.split(".")[-1] for k in keys)
+    return (f"warning: the design box had not settled on {names} after {max_rounds} "
+            f"round(s): the data identify {'it' if len(keys) == 1 else 'them'} weakly and the "
+            "intervals may be too narrow; raise --max-rounds, or calibrate on a longer "
+            "period or a larger log")
+
+
 def format_report(outcome: Outcome, estimates: pd.DataFrame) -> str:
     """The text ``trustmarket calibrate`` prints."""
     lines = ["parameter                              estimate   95% interval            "
@@ -185,6 +194,8 @@ def format_report(outcome: Outcome, estimates: pd.DataFrame) -> str:
             f"{row.first_guess:.4g}"
         lines.append(f"{row.parameter:38s} {row.estimate:9.4g}   [{row.ci_low:.4g}, "
                      f"{row.ci_high:.4g}]".ljust(75) + guess)
+    if outcome.fit.unsettled:
+        lines += ["", unsettled_warning(outcome.fit.unsettled, len(outcome.fit.rounds))]
     g = outcome.goodness
     lines += ["", f"repeat counts 0..{REPEAT_CAP}+ in the calibration period: chi-square "
               f"{g.chi_square:.2f} on {g.dof} d.f., p = {g.p_value:.3f}"]

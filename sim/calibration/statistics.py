@@ -191,6 +191,19 @@ def bootstrap_weights(first_step: np.ndarray, replicates: int,
     return out
 
 
+def stratified_covariance(features: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """The covariance of ``features``' column means under :func:`bootstrap_weights`'
+    resampling within ``strata``, exactly (no replicates): ``sum_h n_h C_h / n^2``, with
+    ``C_h`` stratum ``h``'s covariance of the rows (divided by ``n_h``)."""
+    n, m = features.shape
+    total = np.zeros((m, m))
+    for stratum in np.unique(strata):
+        rows = features[strata == stratum]
+        centred = rows - rows.mean(axis=0)
+        total += centred.T @ centred
+    return total / n ** 2
+
+
 def top_share(spend: np.ndarray, top: float = 0.2) -> float:
     """Share of total spend from the ``top`` share of customers (the 80/20 figure)."""
     spend = np.sort(np.asarray(spend, float))[::-1]
