@@ -105,6 +105,35 @@ def test_unreadable_and_empty_files(tmp_path):
         read_log(tmp_path / "nope.csv")
     with pytest.raises(LogError, match="no transactions"):
         read_log(write(tmp_path, "customer,date,amount\n"))
+    with pytest.raises(LogError, match="the file is empty"):
+        read_log(write(tmp_path, "", "empty.csv"))
+    with pytest.raises(LogError, match="is a folder, not a file"):
+        read_log(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "delimiter", "hint"), [
+    ("customer;date;amount\na;1997-01-01;1\n", ",", "pass --delimiter ';'"),
+    ("customer\tdate\tamount\na\t1997-01-01\t1\n", ",", "pass --delimiter tab"),
+    ("customer date amount\na 1997-01-01 1\n", ",", "pass --delimiter whitespace"),
+    ("customer,date,amount\na,1997-01-01,1\n", ";", "pass --delimiter ','"),
+])
+def test_a_header_split_by_another_delimiter_is_named(tmp_path, text, delimiter, hint):
+    with pytest.raises(LogError) as caught:
+        read_log(write(tmp_path, text), LogFormat(delimiter=delimiter))
+    assert hint in str(caught.value) and "not found" in str(caught.value)
+
+
+@pytest.mark.parametrize("delimiter", ["tab", "\\t", "\t"])
+def test_tab_separated_logs_by_name_or_character(tmp_path, delimiter):
+    log = read_log(write(tmp_path, GOOD.replace(",", "\t")), LogFormat(delimiter=delimiter))
+    assert log.n_customers == 3
+
+
+def test_a_column_named_twice_and_a_bad_delimiter_are_refused(tmp_path):
+    with pytest.raises(LogError, match=r"column 'amount' \(the amount\) appears 2 times"):
+        read_log(write(tmp_path, "customer,date,amount,amount\na,1997-01-01,1,2\n"))
+    with pytest.raises(LogError, match="delimiter 'xy': give one character"):
+        read_log(write(tmp_path, GOOD), LogFormat(delimiter="xy"))
 
 
 def test_transactions_before_the_calibration_start_name_customer_and_row(tmp_path):

@@ -28,6 +28,8 @@ import pandas as pd
 #: Shown for at most this many offending rows per problem (the count is always given).
 ROWS_SHOWN = 5
 PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Delimiters given by name (a shell passes a tab badly).
+DELIMITER_NAMES = {"whitespace": r"\s+", "tab": "\t", "\\t": "\t"}
 
 
 class LogError(ValueError):
@@ -109,13 +111,19 @@ def read_log(path: str | Path, fmt: LogFormat = LogFormat()) -> TransactionLog:
     """
     path = Path(path)
     source = str(path)
+    if path.is_dir():
+        raise LogError(source, [f"is a folder, not a file (looked at {path.resolve()})"])
     if not path.is_file():
         raise LogError(source, [f"file not found (looked at {path.resolve()})"])
-    raw, first_line = _read_raw(path, fmt, source)
+    raw, first_line, header = _read_raw(path, fmt, source)
     wanted = {"customer": fmt.customer, "date": fmt.date, "amount": fmt.amount}
     missing = [f"column {col!r} (the {role}) not found; the columns are "
-               f"{', '.join(map(repr, raw.columns))} (set it with --{role}-column)"
-               for role, col in wanted.items() if col not in raw.columns]
+               f"{', '.join(map(repr, header))} (set it with --{role}-column)"
+               f"{_delimiter_hint(header, fmt)}"
+               for role, col in wanted.items() if col not in header]
+    missing += [f"column {col!r} (the {role}) appears {header.count(col)} times in the "
+                f"header; rename all but one, or choose another with --{role}-column"
+                for role, col in wanted.items() if header.count(col) > 1]
     if missing:
         raise LogError(source, missing)
     if raw.empty:
@@ -156,19 +164,46 @@ def check_window(log: TransactionLog, start: pd.Timestamp) -> None:
 
 
 # ----------------------------------------------------------------------- internals
-def _read_raw(path: Path, fmt: LogFormat, source: str) -> tuple[pd.DataFrame, int | None]:
+def _read_raw(path: Path, fmt: LogFormat,
+              source: str) -> tuple[pd.DataFrame, int | None, list[str]]:
+    """The table, the file line of its first data row, and the column names as the file
+    has them (pandas renames a repeated name ``amount`` to ``amount.1``)."""
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
-            return pd.read_parquet(path), None
-        sep = r"\s+" if fmt.delimiter == "whitespace" else fmt.delimiter
-        header = None if fmt.names else "infer"
-        raw = pd.read_csv(path, sep=sep, header=header, names=list(fmt.names or []) or None,
-                          dtype=str, keep_default_na=False, skipinitialspace=True,
-                          engine="python" if sep == r"\s+" else "c")
+            raw = pd.read_parquet(path)
+            return raw, None, [str(c) for c in raw.columns]
+        sep = DELIMITER_NAMES.get(fmt.delimiter, fmt.delimiter)
+        if len(sep) != 1 and fmt.delimiter != "whitespace":
+            raise LogError(source, [f"delimiter {fmt.delimiter!r}: give one character, "
+                                    f"or one of {', '.join(map(repr, DELIMITER_NAMES))}"])
+        engine = "python" if sep == r"\s+" else "c"
+        if fmt.names:
+            header = [str(n).strip() for n in fmt.names]
+        else:
+            header = [str(c).strip() for c in pd.read_csv(
+                path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False,
+                skipinitialspace=True, engine=engine).iloc[0]]
+        raw = pd.read_csv(path, sep=sep, header=None if fmt.names else "infer",
+                          names=list(fmt.names or []) or None, dtype=str,
+                          keep_default_na=False, skipinitialspace=True, engine=engine)
+    except pd.errors.EmptyDataError as exc:
+        raise LogError(source, ["the file is empty"]) from exc
     except (OSError, ValueError, ImportError) as exc:
         raise LogError(source, [f"cannot read the file: {exc}"]) from exc
     raw.columns = [str(c).strip() for c in raw.columns]
-    return raw, (1 if fmt.names else 2)
+    return raw, (1 if fmt.names else 2), header
+
+
+def _delimiter_hint(header: list[str], fmt: LogFormat) -> str:
+    """A hint when the whole header came out as one column split by another separator."""
+    if len(header) != 1:
+        return ""
+    for sep, option in ((";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")):
+        if sep in header[0] and sep != DELIMITER_NAMES.get(fmt.delimiter, fmt.delimiter):
+            return f"; the header looks {option}-separated: pass --delimiter {option}"
+    if " " in header[0].strip() and fmt.delimiter != "whitespace":
+        return "; the header looks space-separated: pass --delimiter whitespace"
+    return ""
 
 
 def _where(rows: list[int], first_line: int | None) -> str:
