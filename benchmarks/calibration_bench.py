@@ -2,9 +2,10 @@
 
     pip install -e ".[calibration]"        # lifetimes: the CDNOW data and the two fitters
     python benchmarks/calibration_bench.py [--scenario scenarios/cdnow.toml] [--out DIR]
+        [--calibration-end 1997-09-30] [--holdout-end 1998-06-30]
 
 Runs ``trustmarket calibrate`` on the CDNOW 1/10 sample (2,357 customers who first bought
-in Q1 1997; calibration weeks 1-39, holdout weeks 40-78) — or reads a finished run with
+in Q1 1997; by default calibration weeks 1-39, holdout weeks 40-78) — or reads a finished run with
 ``--market-dir`` — then fits BG/NBD and Pareto/NBD with ``lifetimes`` on the same
 calibration period and sets the three forecasts side by side: weekly and cumulative
 repeat transactions (``tracking_compare.png``), the holdout total and its error
@@ -60,13 +61,14 @@ def cdnow_sample() -> Path:
 
 
 def calibrate_market(log: Path, scenario: Path, out: Path, workers: int, simulator: str,
-                     resume: bool) -> float:
+                     resume: bool, calibration_end: str = CALIBRATION_END,
+                     holdout_end: str = HOLDOUT_END) -> float:
     """Run ``trustmarket calibrate`` on the log; return its wall-clock seconds."""
     from sim.cli import main
 
     args = [
         "calibrate", str(log), "--scenario", str(scenario),
-        "--calibration-end", CALIBRATION_END, "--holdout-end", HOLDOUT_END,
+        "--calibration-end", calibration_end, "--holdout-end", holdout_end,
         "--out", str(out), "--names", ",".join(CDNOW_NAMES), "--delimiter", "whitespace",
         "--date-format", "%Y%m%d", "--workers", str(workers), "--simulator", simulator,
         # Cohorts four times the log's and 100 simulations each for the expectation and
@@ -113,7 +115,8 @@ def fit_models(summary: pd.DataFrame) -> dict[str, object]:
 
 
 def daily_bgnbd(log, start: pd.Timestamp) -> dict[str, float]:
-    """BG/NBD at day resolution with times in weeks: the published fit's setting."""
+    """BG/NBD at day resolution with times in weeks on weeks 1-39: the published fit's
+    setting."""
     from lifetimes import BetaGeoFitter
 
     days = Timeline(start, 1.0, calibration_steps=273)
@@ -136,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--simulator", choices=("market", "process"), default="market")
     p.add_argument("--resume", action="store_true", help="resume the market's calibration")
+    p.add_argument("--calibration-end", default=CALIBRATION_END,
+                   help=f"last day of the calibration period (default {CALIBRATION_END})")
+    p.add_argument("--holdout-end", default=HOLDOUT_END,
+                   help=f"last day of the holdout (default {HOLDOUT_END})")
     args = p.parse_args(argv)
 
     path = cdnow_sample()
@@ -144,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = None
     if args.market_dir is None:
         seconds = calibrate_market(path, args.scenario, market_dir, args.workers,
-                                   args.simulator, args.resume)
+                                   args.simulator, args.resume, args.calibration_end,
+                                   args.holdout_end)
     tracking = pd.read_csv(market_dir / "tracking.csv")
     conditional = pd.read_csv(market_dir / "conditional.csv")
     market_summary = json.loads((market_dir / "summary.json").read_text(encoding="utf-8"))
@@ -152,8 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     log = read_log(path, CDNOW_FORMAT)
     start = log.table["date"].min()
     steps_per_year = load_scenario(args.scenario).market.steps_per_year
-    tl = make_timeline(start, pd.Timestamp(CALIBRATION_END), pd.Timestamp(HOLDOUT_END),
-                       steps_per_year)
+    tl = make_timeline(start, pd.Timestamp(args.calibration_end),
+                       pd.Timestamp(args.holdout_end), steps_per_year)
+    periods = (int((tracking["period"] == "calibration").sum()), len(tracking))
+    if periods != (tl.calibration_steps, tl.total_steps):
+        raise SystemExit(f"{market_dir}: its calibration and whole period are {periods} "
+                         f"steps, these are {(tl.calibration_steps, tl.total_steps)}: give "
+                         "the calibration's --calibration-end and --holdout-end")
     cohort = from_log(log, tl)
     summary = rfm(cohort, tl.calibration_steps, tl.holdout_steps)
     actual = weekly_repeats(cohort, tl.total_steps)
