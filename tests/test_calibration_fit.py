@@ -296,6 +296,7 @@ def test_the_forecast_reports_progress_per_simulation():
                                    "has 15 coefficients"),
     (FitSettings(max_rounds=0), "max_rounds 0: must be at least 1"),
     (FitSettings(scale=0), "scale 0: must be at least 1"),
+    (FitSettings(bootstrap=1), "bootstrap 1: must be at least 2"),
     (FitSettings(confidence=1.0), "confidence 1.0: must be between 0 and 1"),
 ])
 def test_a_calibration_refuses_impossible_settings_before_simulating(settings, message):

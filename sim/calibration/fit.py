@@ -99,9 +99,9 @@ class FitSettings:
         ValueError
             Naming the setting, its value and what is allowed.
         """
-        for name in ("max_rounds", "scale", "bootstrap", "workers"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} {getattr(self, name)}: must be at least 1")
+        for name, least in (("max_rounds", 1), ("scale", 1), ("bootstrap", 2), ("workers", 1)):
+            if getattr(self, name) < least:
+                raise ValueError(f"{name} {getattr(self, name)}: must be at least {least}")
         if self.design_points < 0:
             raise ValueError(f"design_points {self.design_points}: must be 0 (the default) "
                              "or more")
