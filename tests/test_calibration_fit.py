@@ -3,6 +3,8 @@ the stand-in purchase process, spend, resuming, and recovery of known parameters
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -369,3 +371,20 @@ def test_model_weighting_changes_only_the_final_fit():
     assert not np.allclose(log.estimate_free, model.estimate_free)
     spread = log.posterior.draws.std(axis=0).max()
     assert np.allclose(log.estimate_free, model.estimate_free, atol=0.5 * spread)
+
+
+def test_bgnbd_fit_of_a_log_that_barely_identifies_it_stays_quiet_and_finite():
+    """A short log of rare buyers drives BG/NBD's likelihood towards degenerate parameters;
+    the fit stays within its bounds without overflow warnings."""
+    values = {"customers.purchase_probability": 0.03, "customers.occasion_rate_shape": 1.5,
+              "customers.dropout_probability": 0.4, "customers.dropout_concentration": 3.0}
+    arrivals_by_step = np.concatenate([np.full(8, 150), np.zeros(18, int)])
+    cohort = ProcessSimulator(dropout_after_first=False).simulate(
+        values, arrivals_by_step, 26, np.random.SeedSequence([5, 5]))
+    summary = rfm(cohort, 26)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = bgnbd.fit(summary["frequency"], summary["recency"], summary["age"])
+    params = np.array([model.r, model.alpha, model.a, model.b])
+    assert np.all(np.isfinite(params)) and np.all(np.abs(np.log(params)) <= bgnbd.LOG_BOUND)
+    assert np.isfinite(model.log_likelihood)

@@ -31,6 +31,10 @@ class BGNBD:
     standard_errors: tuple[float, float, float, float] = (np.nan,) * 4
 
 
+#: The fit keeps each log parameter within this (e^12: a parameter past it is degenerate).
+LOG_BOUND = 12.0
+
+
 def log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray,
                    T: np.ndarray) -> np.ndarray:
     """Each customer's BG/NBD log-likelihood of ``x`` repeats, the last at ``t_x``, seen
@@ -67,15 +71,20 @@ def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BGNBD:
     x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
 
     def negative(log_params: np.ndarray) -> float:
-        return -float(log_likelihood(np.exp(log_params), x, t_x, T).sum())
+        if np.any(np.abs(log_params) > LOG_BOUND):  # Nelder-Mead is unbounded: keep it in
+            return np.inf
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = -float(log_likelihood(np.exp(log_params), x, t_x, T).sum())
+        return value if np.isfinite(value) else np.inf
 
     start = np.log([0.5, max(T.mean(), 1.0), 1.0, 1.0])
     best = optimize.minimize(negative, start, method="L-BFGS-B",
-                             bounds=[(-12.0, 12.0)] * 4)
+                             bounds=[(-LOG_BOUND, LOG_BOUND)] * 4)
     best = optimize.minimize(negative, best.x, method="Nelder-Mead",
                              options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
     params = np.exp(best.x)
-    errors = _standard_errors(lambda p: -float(log_likelihood(p, x, t_x, T).sum()), params)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        errors = _standard_errors(lambda p: -float(log_likelihood(p, x, t_x, T).sum()), params)
     return BGNBD(*params.tolist(), -float(best.fun), errors)
 
 
