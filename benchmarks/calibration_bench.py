@@ -101,6 +101,28 @@ def conditional_of(fitter, summary: pd.DataFrame, horizon: float) -> np.ndarray:
         range(REPEAT_CAP + 1)).to_numpy()
 
 
+def holdout_by_parameters(fitter, first_step: np.ndarray, calibration_steps: int,
+                          total_steps: int, weeks_per_step: float, draws: int = 400,
+                          seed: int = 1) -> np.ndarray:
+    """The cohort's expected holdout repeats at ``draws`` parameter sets drawn from the
+    fit's asymptotic normal distribution (log parameters, inverse Hessian): the forecast's
+    uncertainty from the fit alone."""
+    fitted = fitter.params_.copy()
+    covariance = np.linalg.inv(fitter._hessian_) / fitter.data["weights"].sum()
+    rng = np.random.default_rng(seed)
+    totals = []
+    try:
+        for z in rng.multivariate_normal(np.log(fitted.to_numpy()), covariance, size=draws):
+            fitter.params_ = pd.Series(np.exp(z), index=fitted.index)
+            until = [fitter.expected_number_of_purchases_up_to_time(
+                np.maximum(end - first_step, 0) * weeks_per_step).sum()
+                for end in (calibration_steps, total_steps)]
+            totals.append(until[1] - until[0])
+    finally:
+        fitter.params_ = fitted
+    return np.asarray(totals)
+
+
 def fit_models(summary: pd.DataFrame) -> dict[str, object]:
     """BG/NBD and Pareto/NBD fitted by maximum likelihood (lifetimes) to an RFM summary
     (times in weeks)."""
@@ -204,6 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     daily = daily_bgnbd(log, start)
     market_error = abs(comparison.loc[0, "holdout_error"])
     bgnbd_error = abs(comparison.loc[1, "holdout_error"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spread = holdout_by_parameters(models["BG/NBD"], first, tl.calibration_steps,
+                                       tl.total_steps, in_weeks)
+    bgnbd_band = np.quantile(spread, [0.025, 0.975])
+    market_gap = (comparison.loc[0, "holdout_forecast"]
+                  - comparison.loc[1, "holdout_forecast"]) / spread.std()
     bench = {
         "comparison": comparison.to_dict(orient="records"),
         "parameters": {name: {k: float(v) for k, v in f.params_.items()}
@@ -213,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         "market_intervals": market_summary["intervals"],
         "market_goodness_of_fit": market_summary["goodness_of_fit"],
         "market_within_bgnbd_error": bool(market_error <= bgnbd_error),
+        "bgnbd_holdout_parameter_band": bgnbd_band.tolist(),
+        "bgnbd_holdout_parameter_sd": float(spread.std()),
+        "market_gap_in_bgnbd_sd": float(market_gap),
         "calibration_seconds": seconds or market_summary.get("seconds"),
     }
     (args.out / "bench.json").write_text(json.dumps(bench, indent=1), encoding="utf-8")
@@ -225,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
           + "  (published: r = 0.243, alpha = 4.41, a = 0.79, b = 2.43)")
     print(f"calibrated market's holdout error {market_error:.0f} vs BG/NBD's {bgnbd_error:.0f}: "
           + ("within" if market_error <= bgnbd_error else "NOT within"))
+    print(f"BG/NBD's holdout forecast from its parameters' uncertainty: 95 % "
+          f"{bgnbd_band[0]:.0f}-{bgnbd_band[1]:.0f} (s.d. {spread.std():.0f}); the market's "
+          f"forecast is {market_gap:+.2f} s.d. from BG/NBD's")
     if seconds is not None:
         print(f"calibration of the market: {seconds:.0f} s")
     print(f"wrote comparison.csv, conditional_compare.csv, tracking_compare.png, "
