@@ -168,15 +168,15 @@ def _read_raw(path: Path, fmt: LogFormat,
               source: str) -> tuple[pd.DataFrame, int | None, list[str]]:
     """The table, the file line of its first data row, and the column names as the file
     has them (pandas renames a repeated name ``amount`` to ``amount.1``)."""
+    sep = DELIMITER_NAMES.get(fmt.delimiter, fmt.delimiter)
+    if len(sep) != 1 and fmt.delimiter != "whitespace":
+        raise LogError(source, [f"delimiter {fmt.delimiter!r}: give one character, 'tab' or "
+                                "'whitespace' (runs of spaces)"])
+    engine = "python" if sep == r"\s+" else "c"
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
             raw = pd.read_parquet(path)
             return raw, None, [str(c) for c in raw.columns]
-        sep = DELIMITER_NAMES.get(fmt.delimiter, fmt.delimiter)
-        if len(sep) != 1 and fmt.delimiter != "whitespace":
-            raise LogError(source, [f"delimiter {fmt.delimiter!r}: give one character, "
-                                    f"or one of {', '.join(map(repr, DELIMITER_NAMES))}"])
-        engine = "python" if sep == r"\s+" else "c"
         if fmt.names:
             header = [str(n).strip() for n in fmt.names]
         else:
