@@ -129,6 +129,21 @@ def test_tab_separated_logs_by_name_or_character(tmp_path, delimiter):
     assert log.n_customers == 3
 
 
+@pytest.mark.parametrize("name", ["log.tsv", "log.TAB", "log.tsv.gz"])
+def test_tsv_files_are_tab_separated_unless_told_otherwise(tmp_path, name):
+    import gzip
+
+    text = GOOD.replace(",", "\t")
+    path = tmp_path / name
+    if name.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text, encoding="utf-8")
+    assert read_log(path).n_customers == 3
+    with pytest.raises(LogError, match="pass --delimiter tab"):
+        read_log(path, LogFormat(delimiter=","))
+
+
 def test_a_column_named_twice_and_a_bad_delimiter_are_refused(tmp_path):
     with pytest.raises(LogError, match=r"column 'amount' \(the amount\) appears 2 times"):
         read_log(write(tmp_path, "customer,date,amount,amount\na,1997-01-01,1,2\n"))

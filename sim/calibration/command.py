@@ -56,8 +56,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--date-format", help="strftime format of the dates, e.g. %%Y%%m%%d "
                    "(default: inferred)")
     g.add_argument("--dayfirst", action="store_true", help="inferred dates are day/month/year")
-    g.add_argument("--delimiter", default=",",
-                   help="CSV field separator: one character, tab, or whitespace (default: ,)")
+    g.add_argument("--delimiter", default=None,
+                   help="CSV field separator: one character, tab, or whitespace (default: "
+                        "a tab for .tsv and .tab files, else ,)")
     g.add_argument("--names", help="comma-separated column names of a CSV without a header")
     f = p.add_argument_group("fit")
     f.add_argument("--simulator", choices=SIMULATORS, default="market",

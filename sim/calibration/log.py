@@ -30,6 +30,8 @@ ROWS_SHOWN = 5
 PARQUET_SUFFIXES = (".parquet", ".pq")
 #: Delimiters given by name (a shell passes a tab badly).
 DELIMITER_NAMES = {"whitespace": r"\s+", "tab": "\t", "\\t": "\t"}
+#: Files read as tab-separated unless a delimiter is given (compressed ones too).
+TAB_SUFFIXES = (".tsv", ".tab")
 
 
 class LogError(ValueError):
@@ -59,7 +61,8 @@ class LogFormat:
     dayfirst
         For inferred dates: read ``01/02/1997`` as 1 February.
     delimiter
-        CSV field separator; ``"whitespace"`` for runs of spaces or tabs.
+        CSV field separator: one character, ``"tab"``, or ``"whitespace"`` for runs of
+        spaces or tabs; None: a tab for ``.tsv`` and ``.tab`` files, else a comma.
     names
         Column names for a CSV file without a header line (in file order).
     """
@@ -69,7 +72,7 @@ class LogFormat:
     amount: str = "amount"
     date_format: str | None = None
     dayfirst: bool = False
-    delimiter: str = ","
+    delimiter: str | None = None
     names: tuple[str, ...] | None = None
 
 
@@ -119,7 +122,7 @@ def read_log(path: str | Path, fmt: LogFormat = LogFormat()) -> TransactionLog:
     wanted = {"customer": fmt.customer, "date": fmt.date, "amount": fmt.amount}
     missing = [f"column {col!r} (the {role}) not found; the columns are "
                f"{', '.join(map(repr, header))} (set it with --{role}-column)"
-               f"{_delimiter_hint(header, fmt)}"
+               f"{_delimiter_hint(header, separator(path, fmt.delimiter))}"
                for role, col in wanted.items() if col not in header]
     missing += [f"column {col!r} (the {role}) appears {header.count(col)} times in the "
                 f"header; rename all but one, or choose another with --{role}-column"
@@ -168,7 +171,7 @@ def _read_raw(path: Path, fmt: LogFormat,
               source: str) -> tuple[pd.DataFrame, int | None, list[str]]:
     """The table, the file line of its first data row, and the column names as the file
     has them (pandas renames a repeated name ``amount`` to ``amount.1``)."""
-    sep = DELIMITER_NAMES.get(fmt.delimiter, fmt.delimiter)
+    sep = separator(path, fmt.delimiter)
     if len(sep) != 1 and fmt.delimiter != "whitespace":
         raise LogError(source, [f"delimiter {fmt.delimiter!r}: give one character, 'tab' or "
                                 "'whitespace' (runs of spaces)"])
@@ -194,14 +197,22 @@ def _read_raw(path: Path, fmt: LogFormat,
     return raw, (1 if fmt.names else 2), header
 
 
-def _delimiter_hint(header: list[str], fmt: LogFormat) -> str:
+def separator(path: Path, delimiter: str | None) -> str:
+    """The field separator to read ``path`` with (see :class:`LogFormat`)."""
+    if delimiter is None:
+        tabbed = any(s.lower() in TAB_SUFFIXES for s in path.suffixes[-2:])
+        return "\t" if tabbed else ","
+    return DELIMITER_NAMES.get(delimiter, delimiter)
+
+
+def _delimiter_hint(header: list[str], used: str) -> str:
     """A hint when the whole header came out as one column split by another separator."""
     if len(header) != 1:
         return ""
     for sep, option in ((";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")):
-        if sep in header[0] and sep != DELIMITER_NAMES.get(fmt.delimiter, fmt.delimiter):
+        if sep in header[0] and sep != used:
             return f"; the header looks {option}-separated: pass --delimiter {option}"
-    if " " in header[0].strip() and fmt.delimiter != "whitespace":
+    if " " in header[0].strip() and used != DELIMITER_NAMES["whitespace"]:
         return "; the header looks space-separated: pass --delimiter whitespace"
     return ""
 
