@@ -144,9 +144,11 @@ def test_the_market_simulator_keeps_the_cohort_and_its_firm():
         MarketSimulator(weekly_base(), firm="Tower Records")
 
 
-def test_a_log_simulated_by_the_market_is_calibrated_back(tmp_path):
+@pytest.mark.parametrize("weighting", ["log", "model"])
+def test_a_log_simulated_by_the_market_is_calibrated_back(tmp_path, weighting):
     """Parameter recovery: every true value inside its 95 % interval; purchase chance
-    within 20 % and the shape and mean dropout within a factor 1.6 of the truth."""
+    within 20 % and the shape and mean dropout within a factor 1.6 of the truth (with
+    either weighting of the final fit)."""
     log = simulated_log(tmp_path / "log.csv")
     out = tmp_path / "out"
     last = START + pd.Timedelta(days=7 * CALIBRATION_STEPS - 1)
@@ -156,7 +158,7 @@ def test_a_log_simulated_by_the_market_is_calibrated_back(tmp_path):
                  "--calibration-end", f"{last:%Y-%m-%d}", "--holdout-end",
                  f"{holdout:%Y-%m-%d}", "--customer-column", "client", "--date-column", "day",
                  "--amount-column", "value", "--dayfirst", "--out", str(out),
-                 "--replications", "4", "--draws", "10", "--quiet"])
+                 "--replications", "4", "--draws", "10", "--weighting", weighting, "--quiet"])
     assert code == 0
     estimates = pd.read_csv(out / "estimates.csv").set_index("parameter")
     for key, value in TRUTH.items():
@@ -168,6 +170,7 @@ def test_a_log_simulated_by_the_market_is_calibrated_back(tmp_path):
         assert 1 / 1.6 < got[key] / TRUTH[key] < 1.6
     summary = json.loads((out / "summary.json").read_text())
     assert summary["goodness_of_fit"]["p_value"] > 0.01
+    assert summary["weighting"] == weighting
     calibrated = tomllib.loads((out / "calibrated.toml").read_text())
     assert calibrated["customers"]["purchase_probability"] == pytest.approx(
         got["customers.purchase_probability"])

@@ -180,6 +180,8 @@ class FitResult:
     #: Parameters whose box had not settled when the rounds ran out (their intervals may
     #: be too narrow: the posterior can reach beyond the last box's surface).
     unsettled: tuple[str, ...] = ()
+    #: The covariance the final fit is weighted by: the log's bootstrap or the model's.
+    weighting: str = "log"
 
     @property
     def estimate_free(self) -> np.ndarray:
@@ -301,7 +303,7 @@ class Calibration:
         return FitResult(self.parameters, estimate, final, s.confidence, distance.emulator,
                          self.targets, value, rounds, self.simulations,
                          tuple(p.key for p, ok in zip(self.parameters, settled, strict=True)
-                               if not ok))
+                               if not ok), "model" if s.model_weighting else "log")
 
     def _box(self, center: np.ndarray, half: np.ndarray) -> np.ndarray:
         return np.column_stack([np.maximum(center - half, self.bounds[:, 0]),
