@@ -149,15 +149,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     try:
         parameters = purchase_parameters(scenario.customers)
-        check_design(FitSettings(design_points=args.design_points), len(parameters))
+        settings = FitSettings(design_points=args.design_points, max_rounds=args.max_rounds,
+                               scale=args.scale, seed=args.seed, workers=args.workers,
+                               model_weighting=args.weighting == "model")
+        check_design(settings, len(parameters))
         log = read_log(args.log, log_format(args))
         start = args.calibration_start or log.table["date"].min()
         timeline = make_timeline(start, args.calibration_end, args.holdout_end,
                                  scenario.market.steps_per_year)
         cohort = prepare(log, timeline)
-        settings = FitSettings(design_points=args.design_points, max_rounds=args.max_rounds,
-                               scale=args.scale, seed=args.seed, workers=args.workers,
-                               model_weighting=args.weighting == "model")
         plan = Plan(timeline, settings, replications=args.replications,
                     draws=args.draws, fit_spend=not args.no_spend,
                     fitted=fitted_families(args.fit_statistics),
