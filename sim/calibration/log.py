@@ -118,11 +118,12 @@ def read_log(path: str | Path, fmt: LogFormat = LogFormat()) -> TransactionLog:
         raise LogError(source, [f"is a folder, not a file (looked at {path.resolve()})"])
     if not path.is_file():
         raise LogError(source, [f"file not found (looked at {path.resolve()})"])
-    raw, first_line, header = _read_raw(path, fmt, source)
+    sep = separator(path, fmt.delimiter)
+    raw, first_line, header = _read_raw(path, fmt, sep, source)
     wanted = {"customer": fmt.customer, "date": fmt.date, "amount": fmt.amount}
     missing = [f"column {col!r} (the {role}) not found; the columns are "
                f"{', '.join(map(repr, header))} (set it with --{role}-column)"
-               f"{_delimiter_hint(header, separator(path, fmt.delimiter))}"
+               f"{_delimiter_hint(header, sep)}"
                for role, col in wanted.items() if col not in header]
     missing += [f"column {col!r} (the {role}) appears {header.count(col)} times in the "
                 f"header; rename all but one, or choose another with --{role}-column"
@@ -167,11 +168,10 @@ def check_window(log: TransactionLog, start: pd.Timestamp) -> None:
 
 
 # ----------------------------------------------------------------------- internals
-def _read_raw(path: Path, fmt: LogFormat,
+def _read_raw(path: Path, fmt: LogFormat, sep: str,
               source: str) -> tuple[pd.DataFrame, int | None, list[str]]:
-    """The table, the file line of its first data row, and the column names as the file
-    has them (pandas renames a repeated name ``amount`` to ``amount.1``)."""
-    sep = separator(path, fmt.delimiter)
+    """The table read with separator ``sep``, the file line of its first data row, and the
+    column names as the file has them (pandas renames a repeated ``amount`` ``amount.1``)."""
     if len(sep) != 1 and fmt.delimiter != "whitespace":
         raise LogError(source, [f"delimiter {fmt.delimiter!r}: give one character, 'tab' or "
                                 "'whitespace' (runs of spaces)"])
