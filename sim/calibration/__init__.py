@@ -2,7 +2,8 @@
 
 One concept per module: reading and checking the log (``log``), dates to steps
 (``timeline``), the cohort at step resolution (``cohort``) and its statistics
-(``statistics``, with BG/NBD in ``bgnbd`` as first guess and auxiliary model), the
+(``statistics``, with BG/NBD in ``bgnbd`` as first guess and auxiliary model, and the
+exact likelihood of the market's purchase process in ``process_likelihood``), the
 simulator interface and a stand-in (``simulators``) beside the whole market (``market``),
 the fit — parameters, response surface, synthetic-likelihood posterior, rounds, stored
 simulations, spend (``parameters``, ``emulator``, ``posterior``, ``fit``, ``store``,

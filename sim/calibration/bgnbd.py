@@ -13,6 +13,7 @@ customers silently drop out; the mechanism behind "80 % of profit from 20 % of c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,25 +67,34 @@ def scores(params: tuple[float, float, float, float], x: np.ndarray, t_x: np.nda
 
 
 def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BGNBD:
-    """Maximum-likelihood BG/NBD parameters of an RFM summary (L-BFGS on log parameters;
-    standard errors from the inverse Hessian of the negative log-likelihood)."""
+    """Maximum-likelihood BG/NBD parameters of an RFM summary (see
+    :func:`maximum_likelihood`)."""
     x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
+    return maximum_likelihood(lambda params: log_likelihood(params, x, t_x, T),
+                              np.log([0.5, max(T.mean(), 1.0), 1.0, 1.0]))
 
+
+def maximum_likelihood(log_likelihood_of: Callable[[np.ndarray], np.ndarray],
+                       log_start: np.ndarray) -> BGNBD:
+    """The four positive parameters ``(r, alpha, a, b)`` that maximise the summed
+    ``log_likelihood_of(params)``: L-BFGS, then Nelder-Mead, on the log parameters within
+    :data:`LOG_BOUND` of 0; standard errors from the inverse Hessian of the negative
+    log-likelihood."""
     def negative(log_params: np.ndarray) -> float:
         if np.any(np.abs(log_params) > LOG_BOUND):  # Nelder-Mead is unbounded: keep it in
             return np.inf
         with np.errstate(over="ignore", invalid="ignore"):
-            value = -float(log_likelihood(np.exp(log_params), x, t_x, T).sum())
+            value = -float(log_likelihood_of(np.exp(log_params)).sum())
         return value if np.isfinite(value) else np.inf
 
-    start = np.log([0.5, max(T.mean(), 1.0), 1.0, 1.0])
-    best = optimize.minimize(negative, start, method="L-BFGS-B",
-                             bounds=[(-LOG_BOUND, LOG_BOUND)] * 4)
+    with np.errstate(invalid="ignore"):  # L-BFGS's differences of two refused points
+        best = optimize.minimize(negative, log_start, method="L-BFGS-B",
+                                 bounds=[(-LOG_BOUND, LOG_BOUND)] * 4)
     best = optimize.minimize(negative, best.x, method="Nelder-Mead",
                              options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
     params = np.exp(best.x)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        errors = _standard_errors(lambda p: -float(log_likelihood(p, x, t_x, T).sum()), params)
+        errors = _standard_errors(lambda p: -float(log_likelihood_of(p).sum()), params)
     return BGNBD(*params.tolist(), -float(best.fun), errors)
 
 
