@@ -18,6 +18,11 @@ scenario's step is a day, as in Fader, Hardie & Lee 2005's counts: 2,457 repeat
 transactions in weeks 1-39, 1,882 in weeks 40-78). BG/NBD and Pareto/NBD are fitted with
 times in weeks; BG/NBD at day resolution is also reported, to check the fitter against the
 published r = 0.243, alpha = 4.41, a = 0.79, b = 2.43.
+
+A fourth row is the market's own purchase process (dropout after a purchase, no lapse)
+at its exact maximum-likelihood estimate, forecast without simulation
+(:mod:`sim.calibration.process_likelihood`): what the market's structure forecasts with
+its four parameters at the values the calibration period makes most likely.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.calibration import figures  # noqa: E402
+from sim.calibration import figures, process_likelihood  # noqa: E402
 from sim.calibration.cohort import from_log  # noqa: E402
 from sim.calibration.log import LogFormat, read_log  # noqa: E402
 from sim.calibration.report import week_of  # noqa: E402
@@ -50,6 +55,7 @@ CDNOW_NAMES = ("master_id", "customer", "date", "cds", "amount")
 CDNOW_FORMAT = LogFormat(customer="customer", date="date", amount="amount",
                          date_format="%Y%m%d", delimiter="whitespace", names=CDNOW_NAMES)
 PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.41, "a": 0.79, "b": 2.43}
+PROCESS = "purchase process, exact MLE"
 
 
 def cdnow_sample() -> Path:
@@ -181,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log = read_log(path, CDNOW_FORMAT)
     start = log.table["date"].min()
-    steps_per_year = load_scenario(args.scenario).market.steps_per_year
+    base = load_scenario(args.scenario)
+    customers, steps_per_year = base.customers, base.market.steps_per_year
     tl = make_timeline(start, pd.Timestamp(args.calibration_end),
                        pd.Timestamp(args.holdout_end), steps_per_year)
     periods = (int((tracking["period"] == "calibration").sum()), len(tracking))
@@ -200,6 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     weekly = {"calibrated market": tracking["forecast"].to_numpy()}
     weekly |= {name: tracking_of(f, first, tl.total_steps, in_weeks)
                for name, f in models.items()}
+    process = None
+    if customers.lapse_probability == 0 and customers.frequency_growth == 0:
+        after_first = customers.dropout_after_first_purchase
+        process = process_likelihood.fit(summary["frequency"], summary["recency"],
+                                         summary["age"], after_first)
+        weekly[PROCESS] = process_likelihood.expected_repeats(process, first, tl.total_steps,
+                                                              after_first)
     end = tl.calibration_steps
     rows = []
     for name, series in weekly.items():
@@ -220,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     week = week_of(np.arange(1, tl.total_steps + 1), tl.step_days)
     figures.tracking_figure(by_week, args.out / "tracking_compare.png",
                             others={k: np.bincount(week - 1, weights=v) for k, v in weekly.items()
-                                    if k != "calibrated market"})
+                                    if k not in ("calibrated market", PROCESS)})
     figures.conditional_figure(conditional, args.out / "conditional_compare.png",
                                others={k: cond[k].to_numpy() for k in models})
     daily = daily_bgnbd(log, start)
@@ -237,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         "comparison": comparison.to_dict(orient="records"),
         "parameters": {name: {k: float(v) for k, v in f.params_.items()}
                        for name, f in models.items()},
+        "process_exact_mle": None if process is None else {
+            k: getattr(process, k) for k in ("r", "alpha", "a", "b", "log_likelihood")},
         "bgnbd_daily_weeks": daily, "bgnbd_published": PUBLISHED_BGNBD,
         "market_estimates": market_summary["estimates"],
         "market_intervals": market_summary["intervals"],
@@ -260,6 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"BG/NBD's holdout forecast from its parameters' uncertainty: 95 % "
           f"{bgnbd_band[0]:.0f}-{bgnbd_band[1]:.0f} (s.d. {spread.std():.0f}); the market's "
           f"forecast is {market_gap:+.2f} s.d. from BG/NBD's")
+    if process is not None:
+        row = comparison.loc[comparison["model"] == PROCESS].iloc[0]
+        print(f"the market's purchase process at its exact maximum likelihood (r = "
+              f"{process.r:.3g}, alpha = {process.alpha:.3g}, a = {process.a:.3g}, b = "
+              f"{process.b:.3g} per step) forecasts {row['holdout_forecast']:.0f} (error "
+              f"{row['holdout_error']:+.0f}): its four parameters at their most likely values")
     if seconds is not None:
         print(f"calibration of the market: {seconds:.0f} s")
     print(f"wrote comparison.csv, conditional_compare.csv, tracking_compare.png, "
