@@ -1,4 +1,4 @@
-"""The exact likelihood of the market's purchase process: what its four parameters can do at best.
+"""The exact likelihood of the market's purchase process, and the forecast it implies.
 
 The process the stand-in simulates (:class:`sim.calibration.simulators.ProcessSimulator`
 without lapse) and the CDNOW market's customers follow: in each step a customer alive
@@ -8,8 +8,8 @@ with chance ``q ~ Beta(a, b)`` — a discrete-time BG/NBD. Its likelihood of an 
 is closed in ``q`` and a one-dimensional integral in ``lambda`` (generalised
 Gauss-Laguerre quadrature), and so is the expected number of repeat purchases per step.
 So its maximum-likelihood estimate, and that estimate's forecast, need no simulation: the
-benchmark uses them to measure how well this structure can forecast a holdout at best,
-whatever the estimator, and the tests check the simulation-based fit against them.
+benchmark uses them to show what this structure forecasts at the parameters a calibration
+period makes most likely, and the tests check the simulation-based fit against them.
 
 Seed idea: customer-base dynamics (Fader, Hardie & Lee 2005) — purchase rates differ
 widely across customers, and customers silently drop out after a purchase.
