@@ -119,6 +119,23 @@ def test_periods_must_be_whole_steps_and_the_cohort_large_enough(tmp_path, capsy
     assert code == 2 and "only 2 customer(s) make their first purchase" in err
 
 
+def test_a_log_without_repeats_or_without_a_holdout_is_refused(tmp_path, capsys):
+    """Nothing to fit when nobody buys again; nothing to compare with when the log ends at
+    the calibration end but a holdout is asked for. Both stop before any simulation."""
+    out = tmp_path / "out"
+    log = write_log(tmp_path, GOOD_ROWS + "c1,1997-03-01,5\n")  # a repeat after the period
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--out", str(out)], capsys)
+    assert code == 2 and "none of the cohort's 40 customers buys again" in err
+    assert "1997-01-01..1997-01-28" in err and not out.exists()
+    repeats = "".join(f"c{i},1997-01-2{i % 8},7\n" for i in range(40))
+    log = write_log(tmp_path, GOOD_ROWS + repeats)
+    code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
+                     "--holdout-end", "1997-02-25", "--out", str(out)], capsys)
+    assert code == 2 and "no transaction after the calibration end 1997-01-28" in err
+    assert "the last is on 1997-01-27" in err and not out.exists()
+
+
 def test_a_bad_scenario_is_reported_as_a_scenario_error(tmp_path, capsys):
     log = write_log(tmp_path, GOOD_ROWS)
     bad = tmp_path / "bad.toml"
@@ -128,13 +145,14 @@ def test_a_bad_scenario_is_reported_as_a_scenario_error(tmp_path, capsys):
     assert code == 2 and "purchase_probability" in err
 
 
-def test_unknown_statistic_families_are_refused(tmp_path, capsys):
-    log = write_log(tmp_path, GOOD_ROWS)
+def test_unknown_statistic_families_are_refused_before_the_log_is_read(tmp_path, capsys):
+    log = write_log(tmp_path, GOOD_ROWS + "x,not a date,5\n")  # would be a log error
     code, err = run([str(log), "--scenario", str(SCENARIO), "--calibration-end", "1997-01-28",
                      "--fit-statistics", "repeat counts,frequency", "--out",
                      str(tmp_path / "out")], capsys)
     assert code == 2
     assert "unknown family 'frequency'" in err and "weekly repeats, repeat counts" in err
+    assert "transaction log" not in err
 
 
 def test_an_unusable_out_folder_is_refused_before_the_log_is_read(tmp_path, capsys):

@@ -153,6 +153,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                scale=args.scale, seed=args.seed, workers=args.workers,
                                model_weighting=args.weighting == "model")
         check_design(settings, len(parameters))
+        fitted = fitted_families(args.fit_statistics)
         log = read_log(args.log, log_format(args))
         start = args.calibration_start or log.table["date"].min()
         timeline = make_timeline(start, args.calibration_end, args.holdout_end,
@@ -160,7 +161,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         cohort = prepare(log, timeline)
         plan = Plan(timeline, settings, replications=args.replications,
                     draws=args.draws, fit_spend=not args.no_spend,
-                    fitted=fitted_families(args.fit_statistics),
+                    fitted=fitted,
                     parameters=parameters)
         simulator = make_simulator(args.simulator, scenario, args.firm)
         store = CalibrationStore(args.out / "work", _fingerprint(args, log, scenario, plan),

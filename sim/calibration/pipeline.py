@@ -70,15 +70,28 @@ def prepare(log: TransactionLog, timeline: Timeline) -> Cohort:
     Raises
     ------
     LogError
-        Transactions before the calibration start, or too few customers in the cohort.
+        Transactions before the calibration start, too few customers in the cohort, no
+        repeat purchase to fit, or a holdout the log has no transactions in.
     """
     check_window(log, timeline.start)
     cohort = from_log(log, timeline)
+    period = f"{timeline.start:%Y-%m-%d}..{timeline.calibration_end:%Y-%m-%d}"
     if cohort.n_customers < MIN_CUSTOMERS:
         raise LogError(log.source, [
             f"only {cohort.n_customers} customer(s) make their first purchase in the "
-            f"calibration period {timeline.start:%Y-%m-%d}..{timeline.calibration_end:%Y-%m-%d}"
-            f"; at least {MIN_CUSTOMERS} are needed"])
+            f"calibration period {period}; at least {MIN_CUSTOMERS} are needed"])
+    if not np.any(cohort.is_repeat() & (cohort.step <= timeline.calibration_steps)):
+        raise LogError(log.source, [
+            f"none of the cohort's {cohort.n_customers} customers buys again in the "
+            f"calibration period {period}: repeat purchases are what the calibration fits "
+            f"(a longer calibration period may have some)"])
+    if timeline.holdout_steps and not np.any(log.table["date"] > timeline.calibration_end):
+        raise LogError(log.source, [
+            f"column 'date': no transaction after the calibration end "
+            f"{timeline.calibration_end:%Y-%m-%d} (the last is on "
+            f"{log.table['date'].max():%Y-%m-%d}), so there is no holdout to compare the "
+            f"forecast with; calibrate without a holdout end, or with a log that runs "
+            f"through {timeline.holdout_end:%Y-%m-%d}"])
     return cohort
 
 
