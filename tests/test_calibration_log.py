@@ -100,6 +100,22 @@ def test_every_bad_value_is_reported_with_column_row_and_line(tmp_path):
     assert "column 'amount': missing amount at row 7 (line 8" in text_of
 
 
+def test_dates_with_utc_offsets_are_the_day_where_they_happened(tmp_path):
+    text = ("customer,date,amount\na,1997-01-01T23:30:00+01:00,1\na,1997-01-02T00:30:00+01:00,2\n"
+            "b,1997-01-03T23:00:00-05:00,3\nb,1997-01-04T08:00:00Z,4\nc,1997-01-05,5\n")
+    log = read_log(write(tmp_path, text))
+    assert log.table["date"].tolist() == [pd.Timestamp(f"1997-01-0{d}") for d in range(1, 6)]
+    same = "customer,date,amount\na,1997-01-01T23:30:00+01:00,1\nb,1997-01-02T01:00:00+01:00,2\n"
+    assert read_log(write(tmp_path, same)).table["date"].dt.day.tolist() == [1, 2]
+
+
+def test_a_file_that_is_not_utf8_says_so(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("customer,date,amount\nclient\xe9,1997-01-01,1\n".encode("latin-1"))
+    with pytest.raises(LogError, match=r"not UTF-8 text \(it has byte 0xe9\): save it as UTF-8"):
+        read_log(path)
+
+
 def test_unreadable_and_empty_files(tmp_path):
     with pytest.raises(LogError, match="file not found"):
         read_log(tmp_path / "nope.csv")

@@ -191,6 +191,9 @@ def _read_raw(path: Path, fmt: LogFormat, sep: str,
                           keep_default_na=False, skipinitialspace=True, engine=engine)
     except pd.errors.EmptyDataError as exc:
         raise LogError(source, ["the file is empty"]) from exc
+    except UnicodeDecodeError as exc:
+        raise LogError(source, [f"the file is not UTF-8 text (it has byte "
+                                f"{exc.object[exc.start]:#x}): save it as UTF-8"]) from exc
     except (OSError, ValueError, ImportError) as exc:
         raise LogError(source, [f"cannot read the file: {exc}"]) from exc
     raw.columns = [str(c).strip() for c in raw.columns]
@@ -245,15 +248,13 @@ def _customer_ids(values: pd.Series, rows: np.ndarray, column: str, first_line: 
 def _dates(values: pd.Series, rows: np.ndarray, fmt: LogFormat, first_line: int | None,
            problems: list[str]) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        parsed = _wall_time(values)
     else:
         text = values.astype(str).str.strip()
-        parsed = pd.to_datetime(text, format=fmt.date_format, dayfirst=fmt.dayfirst,
-                                errors="coerce")
+        parsed = _parsed_dates(text, fmt.date_format, fmt.dayfirst)
         retry = parsed.isna() & (text != "")
         if fmt.date_format is None and retry.any():  # inferred from the first date: mixed?
-            parsed[retry] = pd.to_datetime(text[retry], format="mixed", dayfirst=fmt.dayfirst,
-                                           errors="coerce")
+            parsed[retry] = _parsed_dates(text[retry], "mixed", fmt.dayfirst)
     bad = parsed.isna().to_numpy()
     if bad.any():
         examples = ", ".join(repr(v) for v in values[bad].astype(str).head(ROWS_SHOWN))
@@ -262,6 +263,25 @@ def _dates(values: pd.Series, rows: np.ndarray, fmt: LogFormat, first_line: int 
         problems.append(f"column {fmt.date!r}: {int(bad.sum())} date(s) do not parse with {how}"
                         f" at {_where(rows[bad].tolist(), first_line)}: {examples}")
     return parsed.dt.floor("D").to_numpy()
+
+
+def _parsed_dates(text: pd.Series, date_format: str | None, dayfirst: bool) -> pd.Series:
+    """Dates of ``text`` (NaT where one does not parse), each at its own wall time: a
+    transaction's day is the day where it happened, whatever its UTC offset."""
+    try:
+        parsed = pd.to_datetime(text, format=date_format, dayfirst=dayfirst, errors="coerce")
+    except ValueError:  # offsets that differ between rows: pandas wants one time zone
+        return pd.Series([_wall_time(pd.to_datetime(t, format=date_format, dayfirst=dayfirst,
+                                                    errors="coerce")) for t in text],
+                         index=text.index, dtype="datetime64[ns]")
+    return _wall_time(parsed)
+
+
+def _wall_time(dates):
+    """``dates`` (a series or one timestamp) without its time zone, at its wall time."""
+    if isinstance(dates, pd.Series):
+        return dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
+    return dates.tz_localize(None) if dates is not pd.NaT and dates.tzinfo else dates
 
 
 def _amounts(values: pd.Series, rows: np.ndarray, column: str, first_line: int | None,
