@@ -171,3 +171,30 @@ def test_an_unusable_out_folder_is_refused_before_the_log_is_read(tmp_path, caps
                      "--out", str(a_file)], capsys)
     assert code == 2 and "is an existing file, not a folder" in err
     assert a_file.read_text(encoding="utf-8") == "mine"
+
+
+def test_without_draws_the_holdout_has_no_predictive_interval(tmp_path, capsys):
+    """``--draws 0`` forecasts the expectation only: no interval is invented from it."""
+    import json
+
+    import numpy as np
+
+    from sim.calibration.simulators import ProcessSimulator
+
+    values = {"customers.purchase_probability": 0.2, "customers.occasion_rate_shape": 1.0,
+              "customers.dropout_probability": 0.2, "customers.dropout_concentration": 4.0}
+    cohort = ProcessSimulator().simulate(values, np.array([20] * 4 + [0] * 8), 12,
+                                         np.random.SeedSequence(3))
+    days = np.datetime64("1997-01-03") + 7 * (cohort.step - 1)  # mid-step, in week s
+    log = write_log(tmp_path, "".join(f"c{c},{d},{a:.2f}\n" for c, d, a in
+                                      zip(cohort.customer, days, cohort.amount, strict=True)))
+    out = tmp_path / "out"
+    code = main(["calibrate", str(log), "--scenario", str(SCENARIO), "--calibration-end",
+                 "1997-02-27", "--holdout-end", "1997-03-27", "--simulator", "process",
+                 "--scale", "1", "--replications", "2", "--draws", "0", "--max-rounds", "1",
+                 "--quiet", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "no predictive interval without draws" in captured.out
+    holdout = json.loads((out / "summary.json").read_text(encoding="utf-8"))["holdout"]
+    assert holdout["interval_low"] is None and holdout["forecast"] > 0

@@ -27,8 +27,10 @@ def tracking_figure(tracking: pd.DataFrame, path: Path,
     end = int(tracking.loc[tracking["period"] == "calibration", "week"].max())
     top.plot(step, tracking["actual"], color="black", lw=1.6, label="actual (log)")
     top.plot(step, tracking["forecast"], color="tab:blue", lw=1.4, label=CALIBRATED)
+    banded = bool(np.isfinite(tracking["forecast_low"]).any())  # none without draws
     top.fill_between(step, tracking["forecast_low"], tracking["forecast_high"],
-                     color="tab:blue", alpha=0.18, lw=0, label="95 % predictive band")
+                     color="tab:blue", alpha=0.18, lw=0,
+                     label="95 % predictive band" if banded else None)
     bottom.plot(step, tracking["actual_cumulative"], color="black", lw=1.6)
     bottom.plot(step, tracking["forecast_cumulative"], color="tab:blue", lw=1.4)
     bottom.fill_between(step, tracking["forecast_cumulative_low"],

@@ -152,7 +152,8 @@ def forecast(simulator: Simulator, estimate: Mapping[str, float],
 
     mean = per_cohort(posterior)
     tail = 50 * (1 - confidence)
-    band = np.array([s.weekly for s in spread]) if spread else mean[None, :]
+    # no draws, no band: NaN, which the report and the figures leave out
+    band = np.array([s.weekly for s in spread]) if spread else np.full((1, mean.size), np.nan)
     counts = np.sum([s.repeat_counts for s in at], axis=0)
     predictive_counts = np.sum([s.repeat_counts for s in posterior], axis=0)
     holdout = np.sum([s.holdout_by_frequency for s in posterior], axis=0)

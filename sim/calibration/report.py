@@ -205,9 +205,11 @@ def format_report(outcome: Outcome, estimates: pd.DataFrame) -> str:
                  f"s.d. of the log's value); every statistic in statistics.csv")
     hold = holdout_summary(outcome)
     if hold:
+        band = (f"95% predictive interval {hold['interval_low']:.0f}-"
+                f"{hold['interval_high']:.0f}" if np.isfinite(hold["interval_low"])
+                else "no predictive interval without draws")
         lines.append(f"holdout repeat transactions: actual {hold['actual']:.0f}, calibrated "
-                     f"market {hold['forecast']:.0f} ({hold['relative_error']:+.1%}; 95% "
-                     f"predictive interval {hold['interval_low']:.0f}-{hold['interval_high']:.0f}"
+                     f"market {hold['forecast']:.0f} ({hold['relative_error']:+.1%}; {band}"
                      f"; at the point estimate {hold['plug_in_forecast']:.0f})")
     lines.append(f"share of spend from the top 20 % of customers: log "
                  f"{log_top_share(outcome):.0%}, calibrated market "
