@@ -173,10 +173,8 @@ def test_an_unusable_out_folder_is_refused_before_the_log_is_read(tmp_path, caps
     assert a_file.read_text(encoding="utf-8") == "mine"
 
 
-def test_without_draws_the_holdout_has_no_predictive_interval(tmp_path, capsys):
-    """``--draws 0`` forecasts the expectation only: no interval is invented from it."""
-    import json
-
+def _small_log(tmp_path: Path) -> Path:
+    """A log of the stand-in process over 12 weekly steps from 1997-01-03."""
     import numpy as np
 
     from sim.calibration.simulators import ProcessSimulator
@@ -185,16 +183,37 @@ def test_without_draws_the_holdout_has_no_predictive_interval(tmp_path, capsys):
               "customers.dropout_probability": 0.2, "customers.dropout_concentration": 4.0}
     cohort = ProcessSimulator().simulate(values, np.array([20] * 4 + [0] * 8), 12,
                                          np.random.SeedSequence(3))
-    days = np.datetime64("1997-01-03") + 7 * (cohort.step - 1)  # mid-step, in week s
-    log = write_log(tmp_path, "".join(f"c{c},{d},{a:.2f}\n" for c, d, a in
-                                      zip(cohort.customer, days, cohort.amount, strict=True)))
-    out = tmp_path / "out"
-    code = main(["calibrate", str(log), "--scenario", str(SCENARIO), "--calibration-end",
+    days = np.datetime64("1997-01-03") + 7 * (cohort.step - 1)  # the first day of each step
+    return write_log(tmp_path, "".join(f"c{c},{d},{a:.2f}\n" for c, d, a in
+                                       zip(cohort.customer, days, cohort.amount, strict=True)))
+
+
+def _calibrate_small(log: Path, out: Path, *more: str) -> int:
+    return main(["calibrate", str(log), "--scenario", str(SCENARIO), "--calibration-end",
                  "1997-02-27", "--holdout-end", "1997-03-27", "--simulator", "process",
-                 "--scale", "1", "--replications", "2", "--draws", "0", "--max-rounds", "1",
-                 "--quiet", "--out", str(out)])
+                 "--scale", "1", "--replications", "2", "--max-rounds", "1", "--quiet",
+                 "--out", str(out), *more])
+
+
+def test_without_draws_the_holdout_has_no_predictive_interval(tmp_path, capsys):
+    """``--draws 0`` forecasts the expectation only: no interval is invented from it."""
+    import json
+
+    out = tmp_path / "out"
+    code = _calibrate_small(_small_log(tmp_path), out, "--draws", "0")
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "no predictive interval without draws" in captured.out
     holdout = json.loads((out / "summary.json").read_text(encoding="utf-8"))["holdout"]
     assert holdout["interval_low"] is None and holdout["forecast"] > 0
+
+
+def test_a_refused_second_run_leaves_the_first_run_s_files(tmp_path, capsys):
+    log, out = _small_log(tmp_path), tmp_path / "out"
+    assert _calibrate_small(log, out, "--draws", "2") == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    capsys.readouterr()
+    assert _calibrate_small(log, out, "--draws", "2") == 2  # without --resume
+    assert "already holds a calibration; pass --resume" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert "calibrated.toml" in before and "manifest.json" in before

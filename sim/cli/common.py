@@ -40,8 +40,11 @@ def model_class(engine: str) -> type:
 def into(folder, handler: Callable[[argparse.Namespace], int],
           args: argparse.Namespace) -> int:
     """Run a command that writes into ``folder`` itself; then list what it wrote in the
-    folder's manifest and remove what an earlier run left there."""
+    folder's manifest and remove what an earlier run left there. A command that fails
+    before writing anything leaves the folder as it was."""
     code = handler(args)
+    if code != 0 and not folder.written_since_check():
+        return code
     if folder.path.is_dir():
         removed = folder.finish(argv=args.command_line, extra={"exit_code": code})
         if removed:
