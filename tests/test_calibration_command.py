@@ -217,3 +217,14 @@ def test_a_refused_second_run_leaves_the_first_run_s_files(tmp_path, capsys):
     assert "already holds a calibration; pass --resume" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert "calibrated.toml" in before and "manifest.json" in before
+
+
+def test_a_log_that_stops_before_the_holdout_ends_is_warned_about(tmp_path, capsys):
+    log = _small_log(tmp_path)
+    code = main(["calibrate", str(log), "--scenario", str(SCENARIO), "--calibration-end",
+                 "1997-02-27", "--holdout-end", "1997-04-24", "--simulator", "process",
+                 "--scale", "1", "--replications", "2", "--draws", "2", "--max-rounds", "1",
+                 "--quiet", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 0 and "warning: the log's last transaction is on 1997-03-21" in err
+    assert "before the end of the periods (1997-04-24)" in err

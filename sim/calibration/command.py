@@ -176,9 +176,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         + (f", holdout {timeline.holdout_steps} steps" if timeline.holdout_steps else "") + ")")
     last = log.table["date"].max()
     end = timeline.holdout_end or timeline.calibration_end
-    if last < end - pd.Timedelta(days=timeline.step_days):
-        say(f"note: the log's last transaction is on {last:%Y-%m-%d}, more than a step before "
-            f"the end of the periods ({end:%Y-%m-%d})")
+    if last < end - pd.Timedelta(days=timeline.step_days):  # a warning, quiet or not
+        print(f"warning: the log's last transaction is on {last:%Y-%m-%d}, more than a step "
+              f"before the end of the periods ({end:%Y-%m-%d}): if the log stops there, the "
+              "repeats after it are missing from the comparison", file=sys.stderr)
     with _Progress(args.quiet) as progress:
         outcome = run_calibration(simulator, cohort, plan, store, progress, say)
     seconds = time.perf_counter() - started
