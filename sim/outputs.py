@@ -34,10 +34,11 @@ MANIFEST = "manifest.json"
 #: depend on (a fit's design and solvers are scipy's, the draws numpy's and the engine
 #: numba's).
 RECORDED_PACKAGES = ("trustmarket", "numpy", "scipy", "numba", "pandas", "mesa", "networkx")
-#: Every file ``trustmarket run`` may write (``customers.parquet`` only with snapshots).
+#: Every file ``trustmarket run`` may write (``customers.parquet`` only with snapshots,
+#: ``purchases.parquet`` only with ``run.record_purchases``).
 RUN_FILES = ("summary.csv", "timeseries.csv", "market.csv", "seeds.csv", "crossovers.csv",
-             "customers.parquet", "profit.png", "trust_ladder.png", "leaky_bucket.png",
-             "provenance.json")
+             "customers.parquet", "purchases.parquet", "profit.png", "trust_ladder.png",
+             "leaky_bucket.png", "provenance.json")
 
 
 class OutputError(ValueError):

@@ -229,6 +229,7 @@ def format_summary(summary: pd.DataFrame, crossovers: pd.DataFrame) -> str:
 def write_results(results, out_dir: Path, command: Sequence[str] = (),
                   requested: int | None = None) -> list[Path]:
     """Write summary.csv, timeseries.csv, market.csv, seeds.csv, crossovers.csv, the
+    per-customer snapshots and purchases when the scenario keeps them (Parquet), the
     figures and a provenance file into ``out_dir`` (:data:`sim.outputs.RUN_FILES`); return
     the paths written.
 
@@ -256,6 +257,10 @@ def write_results(results, out_dir: Path, command: Sequence[str] = (),
     if customers is not None:  # per-customer tables are large: Parquet, not CSV
         customers.to_parquet(out_dir / "customers.parquet", index=False)
         written.append(out_dir / "customers.parquet")
+    purchases = results.purchases
+    if purchases is not None:  # one row per purchase: a transaction log, also large
+        purchases.to_parquet(out_dir / "purchases.parquet", index=False)
+        written.append(out_dir / "purchases.parquet")
     for name, fig in (("profit.png", profit_figure(ts, spy, scenario.name)),
                       ("trust_ladder.png", trust_ladder_figure(ts, spy, scenario.name)),
                       ("leaky_bucket.png", leaky_bucket_figure(ts, spy, title=scenario.name))):

@@ -211,6 +211,20 @@ def test_customer_snapshots_only_on_request(small, tmp_path):
     table = pd.read_parquet(tmp_path / "customers.parquet")
     assert tmp_path / "customers.parquet" in written
     assert len(table) == 2 * 2 * n and set(table["replication"]) == {0, 1}
+    assert not (tmp_path / "purchases.parquet").exists()  # not asked for
+
+
+def test_recorded_purchases_are_written_as_a_transaction_table(small, tmp_path):
+    from sim.report import write_results
+
+    results = run(small.with_overrides({"run.record_purchases": True}), replications=2)
+    written = write_results(results, tmp_path)
+    table = pd.read_parquet(tmp_path / "purchases.parquet")
+    assert tmp_path / "purchases.parquet" in written
+    assert {"replication", "step", "customer", "firm", "revenue"} <= set(table.columns)
+    pd.testing.assert_frame_equal(table, results.purchases)
+    bought = results.timeseries.groupby(["replication", "firm"])["purchases"].sum()
+    assert table.groupby(["replication", "firm"]).size().to_dict() == bought.to_dict()
 
 
 def test_summary_of_a_metric_never_defined_is_nan_without_warnings():
