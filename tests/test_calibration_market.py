@@ -182,3 +182,36 @@ def test_a_log_simulated_by_the_market_is_calibrated_back(tmp_path, weighting):
     assert len(tracking) == CALIBRATION_STEPS + HOLDOUT_STEPS
     assert tracking["actual"].sum() == pytest.approx(
         len(log) - log["client"].nunique())  # every repeat purchase of the log is tracked
+
+
+def test_a_run_s_recorded_purchases_are_a_log_the_calibration_reads_back(tmp_path):
+    """The research loop from the command line: ``trustmarket run`` of a two-firm market
+    with ``run.record_purchases`` writes purchases.parquet; one firm's purchases, dated,
+    are calibrated with that market as the base. Its customers all have the scenario's
+    purchase chance 0.5 a week: inside the interval, and the holdout forecast's predictive
+    interval holds the holdout's actual repeats."""
+    base = load_scenario(ROOT / "scenarios" / "bribery_vs_trust.toml").with_overrides({
+        "run.steps": 52, "run.replications": 1, "run.record_purchases": True,
+        "customers.n_initial": 300})
+    scenario = tmp_path / "market.toml"
+    scenario.write_text(scenario_toml(base), encoding="utf-8")
+    assert main(["run", str(scenario), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    bought = pd.read_parquet(tmp_path / "run" / "purchases.parquet")
+    bought = bought[bought["firm"] == "Trusty Goods"]
+    log = pd.DataFrame({"customer": bought["customer"], "amount": bought["revenue"],
+                        "date": START + pd.to_timedelta(7 * (bought["step"] - 1), "D")})
+    log.to_csv(tmp_path / "log.csv", index=False)
+    out = tmp_path / "calibration"
+    last = START + pd.Timedelta(days=7 * 39 - 1)
+    code = main(["calibrate", str(tmp_path / "log.csv"), "--scenario", str(scenario),
+                 "--firm", "Trusty Goods", "--calibration-start", f"{START:%Y-%m-%d}",
+                 "--calibration-end", f"{last:%Y-%m-%d}",
+                 "--holdout-end", f"{last + pd.Timedelta(days=7 * 13):%Y-%m-%d}",
+                 "--scale", "1", "--replications", "10", "--draws", "20", "--quiet",
+                 "--out", str(out)])
+    assert code == 0
+    estimates = pd.read_csv(out / "estimates.csv").set_index("parameter")
+    low, high = estimates.loc["customers.purchase_probability", ["ci_low", "ci_high"]]
+    assert low <= 0.5 <= high
+    holdout = json.loads((out / "summary.json").read_text())["holdout"]
+    assert holdout["interval_low"] <= holdout["actual"] <= holdout["interval_high"]
