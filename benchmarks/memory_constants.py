@@ -51,6 +51,8 @@ CONFIGURATIONS = {
                       "network.kind": "complete"},
     "snapshots 100k": {"customers.n_initial": 100_000, "run.steps": 10,
                        "run.customer_snapshot_every": 1, "network.builder": "arrays"},
+    "purchases 100k": {"customers.n_initial": 100_000, "run.steps": 60,
+                       "run.record_purchases": True, "network.builder": "arrays"},
     "steps 20000": {"customers.n_initial": 100, "run.steps": 20_000,
                     "network.mean_degree": 4},
 }

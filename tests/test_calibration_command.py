@@ -228,3 +228,26 @@ def test_a_log_that_stops_before_the_holdout_ends_is_warned_about(tmp_path, caps
     err = capsys.readouterr().err
     assert code == 0 and "warning: the log's last transaction is on 1997-03-21" in err
     assert "before the end of the periods (1997-04-24)" in err
+
+
+def test_a_calibration_too_big_for_the_machine_is_refused_before_any_work(tmp_path, capsys,
+                                                                        monkeypatch):
+    from sim.scenario import resources
+
+    log, out = _small_log(tmp_path), tmp_path / "out"
+    monkeypatch.setattr(resources, "available_memory", lambda: 400 * resources.MiB)
+    code = main(["calibrate", str(log), "--scenario", str(SCENARIO), "--calibration-end",
+                 "1997-02-27", "--scale", "2000", "--workers", "2", "--quiet", "--out",
+                 str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "the calibration's largest simulated markets (2 at once, 160,000" in err
+    assert "lower --scale or --workers, or pass --allow-large" in err and not out.exists()
+
+
+def test_a_worker_that_dies_is_reported_not_a_broken_pool():
+    import os
+
+    from sim.calibration.parallel import WorkerLostError, run_jobs
+
+    with pytest.raises(WorkerLostError, match="killed for lack of memory"):
+        list(run_jobs(os._exit, [(0, (3,)), (1, (3,))], workers=2))

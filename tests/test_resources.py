@@ -29,7 +29,7 @@ def base(headline):
                                     "run.replications": 1})
 
 
-@pytest.mark.parametrize("name", ["arrays 200k k=40", "networkx 60k k=40"])
+@pytest.mark.parametrize("name", ["arrays 200k k=40", "networkx 60k k=40", "purchases 100k"])
 def test_estimate_against_measured_peak_memory(name):
     """Peak resident set of one replication in a fresh process (resource.getrusage):
     the estimate errs on the safe side, by less than 70 %."""
@@ -77,6 +77,10 @@ def test_estimate_grows_with_what_a_run_holds(base):
     assert total(base, replications=4, workers=4) > 3 * total(base, replications=4)
     assert total(base.with_overrides({"run.replications": 50})) > total(base)
     assert total(base, keep_results=False) <= total(base)
+    recorded = base.with_overrides({"run.record_purchases": True})
+    assert total(recorded) > total(base)
+    assert total(recorded.with_overrides({"customers.purchase_probability": 0.9})) > total(
+        recorded)
 
 
 def test_edges_are_counted_per_graph_kind(base, tmp_path):

@@ -18,6 +18,7 @@ import pandas as pd
 from sim.argtypes import at_least
 from sim.calibration.fit import FitSettings
 from sim.calibration.log import LogError, LogFormat, read_log
+from sim.calibration.parallel import WorkerLostError
 from sim.calibration.parameters import SPEND_PARAMETERS, purchase_parameters
 from sim.calibration.pipeline import Plan, prepare, run_calibration
 from sim.calibration.statistics import FAMILIES, FITTED_DEFAULT
@@ -88,6 +89,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     f.add_argument("--resume", action="store_true",
                    help="continue an interrupted calibration in --out")
     f.add_argument("--quiet", "-q", action="store_true", help="no progress")
+    f.add_argument("--allow-large", action="store_true",
+                   help="run even if the memory estimate exceeds the memory available")
 
 
 def fitted_families(text: str) -> tuple[str, ...]:
@@ -139,6 +142,48 @@ def make_simulator(kind: str, scenario, firm: str | None):
     return MarketSimulator(scenario, firm)
 
 
+def check_market_memory(simulator, cohort, timeline, settings: FitSettings) -> None:
+    """Refuse a calibration whose largest simulated markets, one per worker, need more
+    memory than the machine has: the cohort at ``--scale`` (with ``--weighting model``, at
+    least the model covariance's :data:`~sim.calibration.fit.MODEL_VOLUME` log sizes)
+    through the holdout.
+
+    Raises
+    ------
+    ValueError
+        Naming the estimate, the limit and what to lower.
+    """
+    from sim.calibration.fit import MODEL_VOLUME
+    from sim.calibration.market import largest_market
+    from sim.scenario.resources import (
+        COHORT_BYTES_PER_CUSTOMER,
+        Estimate,
+        ResourceError,
+        check_memory,
+        estimate_run,
+        size_text,
+    )
+
+    times = settings.scale
+    if settings.model_weighting:
+        times = max(times, -(-MODEL_VOLUME // settings.scale) * settings.scale)
+    market = largest_market(simulator.scenario, simulator.firm, cohort,
+                            timeline.calibration_steps, timeline.total_steps, times)
+    markets = estimate_run(market, replications=settings.workers, workers=settings.workers,
+                           keep_results=False)
+    estimate = Estimate({**markets.parts, "cohort statistics": COHORT_BYTES_PER_CUSTOMER
+                         * market.capacity * settings.workers})
+    try:
+        check_memory(market, estimate, "--allow-large")
+    except ResourceError as exc:
+        raise ValueError(
+            f"the calibration's largest simulated markets ({settings.workers} at once, "
+            f"{market.capacity:,} customers each over {timeline.total_steps} steps) need "
+            f"about {estimate.describe()}, more than the {size_text(exc.limit)} this machine "
+            "can give them; lower --scale or --workers, or pass --allow-large to run it "
+            "anyway") from None
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the customer parameters of a scenario to a firm's transaction log by
     simulation (synthetic likelihood on a response surface), forecast the holdout, and
@@ -164,6 +209,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     fitted=fitted,
                     parameters=parameters)
         simulator = make_simulator(args.simulator, scenario, args.firm)
+        if args.simulator == "market" and not args.allow_large:
+            check_market_memory(simulator, cohort, timeline, settings)
         store = CalibrationStore(args.out / "work", _fingerprint(args, log, scenario, plan),
                                  resume=args.resume)
     except (LogError, PeriodError, StoreError, ValueError) as exc:
@@ -180,8 +227,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"warning: the log's last transaction is on {last:%Y-%m-%d}, more than a step "
               f"before the end of the periods ({end:%Y-%m-%d}): if the log stops there, the "
               "repeats after it are missing from the comparison", file=sys.stderr)
-    with _Progress(args.quiet) as progress:
-        outcome = run_calibration(simulator, cohort, plan, store, progress, say)
+    try:
+        with _Progress(args.quiet) as progress:
+            outcome = run_calibration(simulator, cohort, plan, store, progress, say)
+    except WorkerLostError as exc:
+        print(f"error: {exc}; the simulations finished so far are kept in {args.out / 'work'}"
+              ": continue with --resume, with fewer --workers or a smaller --scale",
+              file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - started
     written = write_outputs(outcome, args.out, scenario, plan.parameters + SPEND_PARAMETERS,
                             simulator_kind=args.simulator, log_source=log.source,

@@ -43,6 +43,19 @@ def cohort_scenario(base: Scenario, firm: str, arrivals: np.ndarray, steps: int,
     })
 
 
+def largest_market(base: Scenario, firm: str, cohort: Cohort, calibration_steps: int,
+                   total_steps: int, times: int) -> Scenario:
+    """The largest market a calibration builds: the cohort ``times`` over (the largest
+    multiple of the log any of its simulations uses) for the whole period, its customers
+    buying at the larger of the base's purchase chance and the log's repeat rate (what
+    its memory estimate needs: :mod:`sim.scenario.resources`)."""
+    after_first = np.maximum(calibration_steps - cohort.first_step, 1).sum()
+    repeats = int((cohort.is_repeat() & (cohort.step <= calibration_steps)).sum())
+    chance = max(base.customers.purchase_probability, min(repeats / after_first, 1.0))
+    return cohort_scenario(base, firm, cohort.arrivals(calibration_steps) * times,
+                           total_steps, {"customers.purchase_probability": chance})
+
+
 @dataclass(frozen=True)
 class MarketSimulator:
     """Simulate the cohort in the base scenario's market (see the module docstring).

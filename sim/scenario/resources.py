@@ -6,7 +6,8 @@ would end in ``MemoryError`` after minutes of work, or in swapping. :func:`estim
 adds up what a run holds — the customers' arrays (everyone ever in the market: initial
 customers plus every arrival), the customer x firm arrays, the graph in CSR form and
 what building it costs on the way (networkx graphs cost far more per edge than the
-whole-array builders), per-customer snapshots, the per-step, per-firm time series, and
+whole-array builders), per-customer snapshots, recorded purchases, the per-step, per-firm
+time series, and
 one interpreter per worker process — and :func:`check_memory` compares the total with
 the memory available (``MemAvailable`` of ``/proc/meminfo``).
 
@@ -57,6 +58,12 @@ WATTS_STROGATZ_BUILD_BYTES_PER_EDGE = 150
 SNAPSHOT_BYTES_PER_ROW = 110
 #: One firm's metrics of one step, as collected and as a table.
 TIMESERIES_BYTES_PER_FIRM_STEP = 3000
+#: One customer of a calibration's simulated cohort beyond its market: the cohort's
+#: purchases, summary and statistics (``trustmarket calibrate``).
+COHORT_BYTES_PER_CUSTOMER = 400
+#: One recorded purchase (``run.record_purchases``) while the purchase table is built from
+#: the rows kept during the run, and once it is built and kept with the results.
+PURCHASE_PEAK_BYTES, PURCHASE_KEPT_BYTES = 150, 75
 #: Share of the available memory a run may plan to use (the rest: the system, the page
 #: cache, other programs).
 USABLE_SHARE = 0.9
@@ -138,6 +145,14 @@ def uses_networkx(scenario: Scenario) -> bool:
     return net.builder == "networkx"
 
 
+def recorded_purchases(scenario: Scenario) -> float:
+    """Purchases a market records at most: every customer ever in it buying at each
+    purchase occasion (``run.record_purchases``; 0 when off)."""
+    if not scenario.run.record_purchases:
+        return 0.0
+    return scenario.capacity * scenario.run.steps * scenario.customers.purchase_probability
+
+
 def estimate_model(scenario: Scenario) -> Estimate:
     """Bytes one replication's market needs at its peak, in one process (without the
     process itself)."""
@@ -157,6 +172,7 @@ def estimate_model(scenario: Scenario) -> Estimate:
         "customers x firms": BYTES_PER_CUSTOMER_FIRM * n * firms,
         "graph": csr + build,
         "customer snapshots": snapshots,
+        "recorded purchases": int(PURCHASE_PEAK_BYTES * recorded_purchases(scenario)),
         "time series": TIMESERIES_BYTES_PER_FIRM_STEP * steps * firms,
     })
 
@@ -185,7 +201,8 @@ def estimate_run(scenario: Scenario, replications: int | None = None,
     for name, b in model.parts.items():
         parts[name] = b * parallel
     if keep_results:
-        kept = model.parts["time series"] + model.parts["customer snapshots"]
+        kept = (model.parts["time series"] + model.parts["customer snapshots"]
+                + int(PURCHASE_KEPT_BYTES * recorded_purchases(scenario)))
         parts["results kept"] = kept * max(reps - parallel, 0)
     return Estimate(parts)
 
