@@ -55,6 +55,10 @@ class Cohort:
         """Which purchases are repeat purchases (after the customer's first step)."""
         return self.step > self.first_step[self.customer]
 
+    def repeats_until(self, last_step: int) -> int:
+        """Repeat purchases of the cohort in steps 1..``last_step``."""
+        return int((self.is_repeat() & (self.step <= last_step)).sum())
+
 
 def from_purchases(customer_ids: np.ndarray, steps: np.ndarray, amounts: np.ndarray,
                    calibration_steps: int, last_step: int, labels_kept: bool = True) -> Cohort:

@@ -146,14 +146,13 @@ def check_market_memory(simulator, cohort, timeline, settings: FitSettings) -> N
     """Refuse a calibration whose largest simulated markets, one per worker, need more
     memory than the machine has: the cohort at ``--scale`` (with ``--weighting model``, at
     least the model covariance's :data:`~sim.calibration.fit.MODEL_VOLUME` log sizes)
-    through the holdout.
+    through the holdout (:attr:`FitSettings.largest_multiple`).
 
     Raises
     ------
     ValueError
         Naming the estimate, the limit and what to lower.
     """
-    from sim.calibration.fit import MODEL_VOLUME
     from sim.calibration.market import largest_market
     from sim.scenario.resources import (
         COHORT_BYTES_PER_CUSTOMER,
@@ -164,11 +163,9 @@ def check_market_memory(simulator, cohort, timeline, settings: FitSettings) -> N
         size_text,
     )
 
-    times = settings.scale
-    if settings.model_weighting:
-        times = max(times, -(-MODEL_VOLUME // settings.scale) * settings.scale)
     market = largest_market(simulator.scenario, simulator.firm, cohort,
-                            timeline.calibration_steps, timeline.total_steps, times)
+                            timeline.calibration_steps, timeline.total_steps,
+                            settings.largest_multiple)
     markets = estimate_run(market, replications=settings.workers, workers=settings.workers,
                            keep_results=False)
     estimate = Estimate({**markets.parts, "cohort statistics": COHORT_BYTES_PER_CUSTOMER

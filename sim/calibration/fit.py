@@ -91,6 +91,17 @@ class FitSettings:
         wanted = self.design_points or 8 * n_terms(k)
         return 1 << max(0, int(np.ceil(np.log2(wanted))))
 
+    @property
+    def model_cohorts(self) -> int:
+        """Simulated cohorts (each ``scale`` log sizes) in the model covariance's cohort of
+        at least :data:`MODEL_VOLUME` log sizes."""
+        return -(-MODEL_VOLUME // self.scale)
+
+    @property
+    def largest_multiple(self) -> int:
+        """The largest multiple of the log's cohort any simulation of the fit uses."""
+        return self.scale * (self.model_cohorts if self.model_weighting else 1)
+
     def check(self, k: int) -> None:
         """Refuse settings no fit of ``k`` parameters can run, before anything is simulated.
 
@@ -372,7 +383,7 @@ class Calibration:
         """The statistics' covariance for a cohort of the log's size as the model implies it
         at ``at``: one cohort of :data:`MODEL_VOLUME` log sizes simulated there, its
         within-step bootstrap computed exactly. The log's, where the model's is degenerate."""
-        times = -(-MODEL_VOLUME // self.settings.scale)
+        times = self.settings.model_cohorts
         cohort = self.simulator.simulate(
             {**self.fixed, **to_values(self.parameters, at)}, self.arrivals * times,
             self.statistic_set.calibration_steps,

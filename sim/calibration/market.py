@@ -50,8 +50,8 @@ def largest_market(base: Scenario, firm: str, cohort: Cohort, calibration_steps:
     buying at the larger of the base's purchase chance and the log's repeat rate (what
     its memory estimate needs: :mod:`sim.scenario.resources`)."""
     after_first = np.maximum(calibration_steps - cohort.first_step, 1).sum()
-    repeats = int((cohort.is_repeat() & (cohort.step <= calibration_steps)).sum())
-    chance = max(base.customers.purchase_probability, min(repeats / after_first, 1.0))
+    rate = cohort.repeats_until(calibration_steps) / after_first
+    chance = max(base.customers.purchase_probability, min(rate, 1.0))
     return cohort_scenario(base, firm, cohort.arrivals(calibration_steps) * times,
                            total_steps, {"customers.purchase_probability": chance})
 

@@ -80,7 +80,7 @@ def prepare(log: TransactionLog, timeline: Timeline) -> Cohort:
         raise LogError(log.source, [
             f"only {cohort.n_customers} customer(s) make their first purchase in the "
             f"calibration period {period}; at least {MIN_CUSTOMERS} are needed"])
-    if not np.any(cohort.is_repeat() & (cohort.step <= timeline.calibration_steps)):
+    if not cohort.repeats_until(timeline.calibration_steps):
         raise LogError(log.source, [
             f"none of the cohort's {cohort.n_customers} customers buys again in the "
             f"calibration period {period}: repeat purchases are what the calibration fits "
