@@ -188,9 +188,9 @@ def _small_log(tmp_path: Path) -> Path:
                                        zip(cohort.customer, days, cohort.amount, strict=True)))
 
 
-def _calibrate_small(log: Path, out: Path, *more: str) -> int:
+def _calibrate_small(log: Path, out: Path, *more: str, holdout_end: str = "1997-03-27") -> int:
     return main(["calibrate", str(log), "--scenario", str(SCENARIO), "--calibration-end",
-                 "1997-02-27", "--holdout-end", "1997-03-27", "--simulator", "process",
+                 "1997-02-27", "--holdout-end", holdout_end, "--simulator", "process",
                  "--scale", "1", "--replications", "2", "--max-rounds", "1", "--quiet",
                  "--out", str(out), *more])
 
@@ -220,11 +220,8 @@ def test_a_refused_second_run_leaves_the_first_run_s_files(tmp_path, capsys):
 
 
 def test_a_log_that_stops_before_the_holdout_ends_is_warned_about(tmp_path, capsys):
-    log = _small_log(tmp_path)
-    code = main(["calibrate", str(log), "--scenario", str(SCENARIO), "--calibration-end",
-                 "1997-02-27", "--holdout-end", "1997-04-24", "--simulator", "process",
-                 "--scale", "1", "--replications", "2", "--draws", "2", "--max-rounds", "1",
-                 "--quiet", "--out", str(tmp_path / "out")])
+    code = _calibrate_small(_small_log(tmp_path), tmp_path / "out", "--draws", "2",
+                            holdout_end="1997-04-24")
     err = capsys.readouterr().err
     assert code == 0 and "warning: the log's last transaction is on 1997-03-21" in err
     assert "before the end of the periods (1997-04-24)" in err
